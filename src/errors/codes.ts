@@ -109,3 +109,27 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export function codeSpec(code: ErrorCode): CodeSpec {
   return ERROR_CODES[code];
 }
+
+/**
+ * grpc-gateway v1's HTTPStatusFromCode: the status of a Tecton REST error with the given gRPC code
+ * (tecton-behaviour.md §1.4).
+ */
+export const GATEWAY_HTTP_STATUS: Readonly<Record<GrpcCode, number>> = {
+  0: 200,
+  1: 408,
+  2: 500,
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  11: 400,
+  12: 501,
+  13: 500,
+  14: 503,
+  15: 500,
+  16: 401,
+};

@@ -1,0 +1,75 @@
+import { Command, Option } from "commander";
+import { ConfigError, DEFAULT_CONFIG, formatAddress, resolveConfig, type RawOptions } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { startServer } from "../server.ts";
+import { SERVER_VERSION } from "../version.ts";
+
+const program = new Command("tessera").description("Tessera real-time feature platform").version(SERVER_VERSION);
+
+program
+  .command("serve")
+  .description("Run the Tessera server (Connect + REST on --http, framed TCP on --tcp, admin on --admin)")
+  .addOption(new Option("--http <host:port>", `Connect + REST listener, HTTP/1.1 and h2c on one port; port 0 picks a free port [env TESSERA_HTTP] (default ${formatAddress(DEFAULT_CONFIG.http)})`))
+  .addOption(new Option("--tcp <host:port|off>", "framed TCP listener, or off [env TESSERA_TCP] (default 127.0.0.1:8081)"))
+  .addOption(new Option("--admin <host:port>", `admin listener: /health /ready /metrics /registry [env TESSERA_ADMIN] (default ${formatAddress(DEFAULT_CONFIG.admin)})`))
+  .addOption(new Option("--data-dir <dir>", "command log, snapshots and key files [env TESSERA_DATA_DIR] (default ./data)"))
+  .addOption(new Option("--memory-only", "keep state in memory only: no log, no snapshots [env TESSERA_MEMORY_ONLY=1]"))
+  .addOption(new Option("--fsync <mode>", "log durability: always | interval (fsync every 10 ms) | off [env TESSERA_FSYNC] (default interval)").choices(["always", "interval", "off"]))
+  .addOption(new Option("--auth <mode>", "required | off (off is refused on non-loopback addresses) [env TESSERA_AUTH] (default required)").choices(["required", "off"]))
+  .addOption(new Option("--test-mode", "enable /reset and the test clock [env TESSERA_TEST_MODE=1]"))
+  .addOption(new Option("--log-level <level>", "fatal | error | warn | info | debug | trace | silent [env TESSERA_LOG_LEVEL] (default info)"))
+  .addOption(new Option("--config <file>", "YAML file with the same options (keys: http, tcp, admin, data_dir, memory_only, fsync, auth, test_mode, log_level); precedence: flag > env > file > default"))
+  .addHelpText(
+    "after",
+    "\nSecrets: TESSERA_ADMIN_KEY (bootstrap admin API key; else generated into <data-dir>/admin.key, 0600)\n" +
+      "         TESSERA_MASTER_KEY (base64 of 32 bytes; else generated into <data-dir>/master.key, 0600)\n" +
+      "On start-up the server prints one line on stdout: tessera ready http=HOST:PORT tcp=HOST:PORT admin=HOST:PORT",
+  )
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const flags: RawOptions = {
+      http: opts["http"] as string | undefined,
+      tcp: opts["tcp"] as string | undefined,
+      admin: opts["admin"] as string | undefined,
+      dataDir: opts["dataDir"] as string | undefined,
+      memoryOnly: opts["memoryOnly"] as boolean | undefined,
+      fsync: opts["fsync"] as string | undefined,
+      auth: opts["auth"] as string | undefined,
+      testMode: opts["testMode"] as boolean | undefined,
+      logLevel: opts["logLevel"] as string | undefined,
+    };
+    let config;
+    try {
+      config = resolveConfig({ flags, env: process.env, configFile: opts["config"] as string | undefined });
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`tessera: ${e.message}\n`);
+        process.exit(2);
+      }
+      throw e;
+    }
+    const logger = createLogger(config.logLevel);
+    let server;
+    try {
+      server = await startServer({ config, logger });
+    } catch (e) {
+      logger.fatal({ err: e }, "start-up failed");
+      logger.flush();
+      process.stderr.write(`tessera: start-up failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(server.readyLine + "\n");
+    const stop = (signal: string): void => {
+      logger.info({ signal }, "signal received");
+      server.close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          logger.error({ err: e }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,98 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { formatAddress, type ListenAddress, type TesseraConfig } from "./config.ts";
+import { TesseraError } from "./errors/tessera-error.ts";
+import { beavaError } from "./errors/wire-errors.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { AdminServer } from "./transport/admin/admin-server.ts";
+import { createConnectHandler } from "./transport/connect/connect-handler.ts";
+import { HealthState, ServingStatus } from "./transport/connect/health-service.ts";
+import { connectRoutes, TESSERA_SERVICES, type ServiceImpls } from "./transport/connect/routes.ts";
+import { DualProtocolServer, type RequestHandler } from "./transport/http/dual-protocol-server.ts";
+import { ServerMetrics } from "./transport/metrics.ts";
+import { RestRouter, send } from "./transport/rest/rest-router.ts";
+
+export interface StartOptions {
+  readonly config: TesseraConfig;
+  /** Defaults to a pino logger on stderr at config.logLevel. */
+  readonly logger?: Logger;
+  /** Time in-flight requests get to finish on shutdown before connections are cut. Default 10 000 ms. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  readonly http: ListenAddress;
+  readonly tcp: ListenAddress | null;
+  readonly admin: ListenAddress;
+  readonly metrics: ServerMetrics;
+  /** The line printed on stdout once everything is up. */
+  readonly readyLine: string;
+  /** Graceful shutdown: NOT_SERVING, stop accepting, drain HTTP/1.1 and HTTP/2, close listeners. */
+  close(): Promise<void>;
+}
+
+/** Starts every listener of a Tessera server and resolves once it is ready. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = new ServerMetrics();
+  const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
+  const shutdown = new AbortController();
+  let ready = false;
+
+  const impls: ServiceImpls = {};
+  const rest = new RestRouter();
+  rest
+    .add("GET", "/health", () => ({ status: 200, body: { status: "ok" } }))
+    .add("GET", "/ready", () => (ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not_ready" } }));
+
+  const notFound: RequestHandler = (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const { status, body } = beavaError(new TesseraError("not_found", undefined, { path }));
+    send(res, { status, body });
+  };
+  const connect = createConnectHandler({
+    routes: connectRoutes(impls, health),
+    metrics,
+    shutdownSignal: shutdown.signal,
+    fallback: notFound,
+  });
+  const front = new DualProtocolServer((req, res) => {
+    if (!rest.handle(req, res, metrics)) connect(req, res);
+  });
+  const admin = new AdminServer({
+    metrics,
+    isReady: () => ready,
+    registry: () => ({ workspaces: {} }),
+  });
+
+  const httpAddr = await front.listen(config.http);
+  const adminAddr = await admin.listen(config.admin);
+  health.setAll(ServingStatus.SERVING);
+  ready = true;
+  const readyLine = `tessera ready http=${formatAddress(httpAddr)} tcp=off admin=${formatAddress(adminAddr)}`;
+  logger.info({ http: formatAddress(httpAddr), admin: formatAddress(adminAddr) }, "tessera ready");
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info("shutting down: draining connections");
+      ready = false;
+      health.setAll(ServingStatus.NOT_SERVING);
+      const drained = front.close(options.drainTimeoutMs ?? 10_000);
+      // Long-lived streams (health Watch) get a moment to deliver NOT_SERVING, then end.
+      const endStreams = setTimeout(
+        () => shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable)),
+        250,
+      );
+      await drained;
+      clearTimeout(endStreams);
+      shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+      await admin.close();
+      logger.info("shutdown complete");
+      logger.flush();
+    })();
+    return closing;
+  };
+
+  return { http: httpAddr, tcp: null, admin: adminAddr, metrics, readyLine, close };
+}
