@@ -48,18 +48,10 @@ program
       throw e;
     }
     const logger = createLogger(config.logLevel);
-    let server;
-    try {
-      server = await startServer({ config, logger });
-    } catch (e) {
-      logger.fatal({ err: e }, "start-up failed");
-      logger.flush();
-      process.stderr.write(`tessera: start-up failed: ${(e as Error).message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write(server.readyLine + "\n");
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
     const stop = (signal: string): void => {
       logger.info({ signal }, "signal received");
+      if (server === undefined) process.exit(0);
       server.close().then(
         () => process.exit(0),
         (e: unknown) => {
@@ -70,6 +62,16 @@ program
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    try {
+      server = await startServer({ config, logger });
+    } catch (e) {
+      logger.fatal({ err: e }, "start-up failed");
+      logger.flush();
+      process.stderr.write(`tessera: start-up failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    // Handlers were installed before the ready line: whoever reads it may signal at once.
+    process.stdout.write(server.readyLine + "\n");
   });
 
 await program.parseAsync(process.argv);
