@@ -47,6 +47,9 @@ export class DualProtocolServer {
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** In-flight requests per HTTP/1.1 socket (node's own idle tracking only exists for listening servers). */
+  private readonly h1InFlight = new Map<net.Socket, number>();
+  private readonly h1Sockets = new WeakSet<net.Socket>();
   private readonly limits: HttpLimits;
   private draining = false;
 
@@ -55,7 +58,7 @@ export class DualProtocolServer {
     const wrapped: RequestHandler = (req, res) => {
       // A request that arrives on a kept-alive HTTP/1.1 connection while draining is still served, but
       // the connection is closed after it so the drain converges.
-      if (this.draining && "setHeader" in res && req.httpVersionMajor === 1) res.setHeader("connection", "close");
+      if (req.httpVersionMajor === 1) this.trackH1(req.socket, res);
       handler(req, res);
     };
     this.h1 = http.createServer(
@@ -87,7 +90,10 @@ export class DualProtocolServer {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      this.h1InFlight.delete(socket);
+    });
     socket.on("error", () => socket.destroy());
     // A client that connects and sends nothing must not hold the socket forever.
     socket.setTimeout(this.limits.headersTimeoutMs, () => socket.destroy());
@@ -105,11 +111,22 @@ export class DualProtocolServer {
         // itself; resuming the JS stream here would steal frames from it.
         this.h2.emit("connection", socket);
       } else {
+        this.h1Sockets.add(socket);
         this.h1.emit("connection", socket);
         socket.resume();
       }
     };
     socket.on("data", onData);
+  }
+
+  private trackH1(socket: net.Socket, res: HttpResponse): void {
+    this.h1InFlight.set(socket, (this.h1InFlight.get(socket) ?? 0) + 1);
+    if (this.draining) (res as http.ServerResponse).setHeader("connection", "close");
+    res.once("close", () => {
+      const left = (this.h1InFlight.get(socket) ?? 1) - 1;
+      this.h1InFlight.set(socket, left);
+      if (left === 0 && this.draining) socket.destroySoon();
+    });
   }
 
   async listen(address: ListenAddress): Promise<ListenAddress> {
@@ -132,8 +149,10 @@ export class DualProtocolServer {
     this.draining = true;
     const listening = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const session of this.sessions) session.close();
-    this.h1.closeIdleConnections();
-    const idleTicker = setInterval(() => this.h1.closeIdleConnections(), 20);
+    // Idle HTTP/1.1 keep-alive connections close now; busy ones after their current response.
+    for (const socket of this.sockets) {
+      if (this.isH1(socket) && (this.h1InFlight.get(socket) ?? 0) === 0) socket.destroySoon();
+    }
     const deadline = setTimeout(() => {
       for (const s of this.sockets) s.destroy();
       for (const session of this.sessions) session.destroy();
@@ -142,9 +161,12 @@ export class DualProtocolServer {
       // net.Server's close callback runs once every accepted connection has ended.
       await listening;
     } finally {
-      clearInterval(idleTicker);
       clearTimeout(deadline);
     }
+  }
+
+  private isH1(socket: net.Socket): boolean {
+    return this.h1Sockets.has(socket);
   }
 
   get connectionCount(): number {
