@@ -1,0 +1,40 @@
+/**
+ * Starts the real Tessera server (the CLI) as a child for benches: memory-only, auth off, framed TCP
+ * off, warn-level logs, ephemeral ports. Unlike test/helpers/spawn-server.ts it does not turn on test
+ * mode, so the server runs the code path production runs.
+ */
+import { fileURLToPath } from "node:url";
+import { baseUrl, parseHostPort, readyFields, spawnReady, TS_NODE_ARGS, type HostPort, type ReadyChild } from "./spawn-child.ts";
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+export interface TesseraServer extends ReadyChild {
+  readonly http: HostPort;
+  readonly admin: HostPort;
+  /** Base URL of the main (Connect + REST) port. */
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+/** `extraArgs` are appended after the defaults, so they override them (commander keeps the last value). */
+export async function spawnTessera(extraArgs: readonly string[] = []): Promise<TesseraServer> {
+  const args = [
+    ...TS_NODE_ARGS,
+    CLI,
+    "serve",
+    "--http", "127.0.0.1:0",
+    "--tcp", "off",
+    "--admin", "127.0.0.1:0",
+    "--memory-only",
+    "--auth", "off",
+    "--log-level", "warn",
+    ...extraArgs,
+  ];
+  // TESSERA_* variables from the caller's shell would silently change the configuration under test.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_")));
+  const child = await spawnReady(process.execPath, args, { readyPattern: /tessera ready [^\n]*/, env });
+  const fields = readyFields(child.readyLine, 2);
+  const http = parseHostPort(fields["http"] as string);
+  const admin = parseHostPort(fields["admin"] as string);
+  return { ...child, http, admin, url: baseUrl(http), adminUrl: baseUrl(admin) };
+}
