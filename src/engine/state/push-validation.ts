@@ -1,0 +1,85 @@
+import { TesseraError } from "../../errors/tessera-error.ts";
+import type { CompiledEvent } from "../registry/index.ts";
+import type { Row, WireType } from "../types.ts";
+
+/**
+ * Push validation, beava §4.2 steps 2–6 (the transport owns step 1: JSON parse and the event name;
+ * the engine does step 7, the dedupe lookup). Codes and order:
+ *  2. `data` not a JSON object → invalid_event;
+ *  3. a control character (Unicode Cc, which includes \t \n \r) in the event name, a field name or
+ *     any string value, nested ones included → control_character_in_string;
+ *  4. not a registered event → event_not_found (404);
+ *  5. a field outside the schema → unknown_field_event_time_v0 for event_time / event_time_ms, else
+ *     unknown_field_v0;
+ *  6. a required field missing, null or type-incompatible → invalid_event (i64 and f64 accept any
+ *     JSON number, str needs a string, bool a boolean, bytes / datetime / json anything non-null;
+ *     optional fields are not type-checked).
+ */
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function hasControl(v: unknown, depth: number): boolean {
+  if (typeof v === "string") return CONTROL.test(v);
+  if (typeof v !== "object" || v === null) return false;
+  // JSON.parse output cannot be cyclic; the depth guard is for callers passing built objects.
+  if (depth > 512) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasControl(x, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) {
+    if (CONTROL.test(k) || hasControl((v as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+/** Steps 2–3: the payload shape, before the event is looked up. */
+export function checkPushShape(event: string, data: unknown): Row {
+  const row = data === undefined ? {} : data;
+  if (typeof row !== "object" || row === null || Array.isArray(row)) {
+    throw new TesseraError("invalid_event", "invalid_event: `data` must be a JSON object");
+  }
+  if (CONTROL.test(event) || hasControl(row, 0)) {
+    throw new TesseraError("control_character_in_string", "control_character_in_string: strings must not contain control characters");
+  }
+  return row as Row;
+}
+
+function compatible(t: WireType, v: unknown): boolean {
+  switch (t) {
+    case "i64":
+    case "f64":
+      return typeof v === "number";
+    case "str":
+      return typeof v === "string";
+    case "bool":
+      return typeof v === "boolean";
+    default:
+      return true;
+  }
+}
+
+/** Steps 5–6 against the event's schema. */
+export function checkPushFields(ev: CompiledEvent, row: Row): void {
+  const types = ev.wireTypes;
+  for (const k in row) {
+    if (!types.has(k)) {
+      if (k === "event_time" || k === "event_time_ms") {
+        throw new TesseraError("unknown_field_event_time_v0", `unknown_field_event_time_v0: ${ev.name} has no field ${JSON.stringify(k)}`, { field: k });
+      }
+      throw new TesseraError("unknown_field_v0", `unknown_field_v0: ${ev.name} has no field ${JSON.stringify(k)}`, { field: k });
+    }
+  }
+  const optional = ev.schema.optional;
+  for (const f of ev.fields) {
+    if (optional.has(f.name)) continue;
+    const v = row[f.name];
+    if (v === undefined || v === null) {
+      throw new TesseraError("invalid_event", `invalid_event: required field ${JSON.stringify(f.name)} is missing or null`, { field: f.name });
+    }
+    if (!compatible(f.wireType, v)) {
+      throw new TesseraError("invalid_event", `invalid_event: field ${JSON.stringify(f.name)} must be ${f.wireType}`, { field: f.name });
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { codeOf, engineWith, push, register, row, T0, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
+
+describe("push validation (beava §4.2)", () => {
+  const e = engineWith();
+  const prep = (data: unknown, event = "txn") => () => e.preparePush("prod", event, data, T0);
+  it("invalid_event for non-object data; absent data is {}", () => {
+    for (const d of [null, 5, "x", [1]]) assert.equal(codeOf(prep(d)), "invalid_event");
+    assert.equal(codeOf(prep(undefined)), "invalid_event", "{} lacks the required fields");
+  });
+  it("control_character_in_string anywhere (name, keys, values, nested), before event_not_found", () => {
+    assert.equal(codeOf(prep({ user: "a\tb", amt: 1 })), "control_character_in_string");
+    assert.equal(codeOf(prep({ user: "a", amt: 1, meta: { "k\n": 1 } })), "control_character_in_string");
+    assert.equal(codeOf(prep({ user: "a", amt: 1, meta: ["\u0085"] })), "control_character_in_string");
+    assert.equal(codeOf(prep({ user: "a" }, "nope\u0001")), "control_character_in_string");
+  });
+  it("event_not_found for unknown events and table names", () => {
+    assert.equal(codeOf(prep({ user: "a", amt: 1 }, "nope")), "event_not_found");
+    assert.equal(codeOf(prep({ user: "a", amt: 1 }, "user_txn")), "event_not_found");
+  });
+  it("unknown fields: unknown_field_event_time_v0 / unknown_field_v0, before required-field checks", () => {
+    assert.equal(codeOf(prep({ event_time: 1 })), "unknown_field_event_time_v0");
+    assert.equal(codeOf(prep({ event_time_ms: 1 })), "unknown_field_event_time_v0");
+    assert.equal(codeOf(prep({ bogus: 1 })), "unknown_field_v0");
+  });
+  it("required fields present, non-null, type-compatible; optional fields unchecked", () => {
+    assert.equal(codeOf(prep({ user: "a" })), "invalid_event");
+    assert.equal(codeOf(prep({ user: null, amt: 1 })), "invalid_event");
+    assert.equal(codeOf(prep({ user: 1, amt: 1 })), "invalid_event");
+    assert.equal(codeOf(prep({ user: "a", amt: "1" })), "invalid_event");
+    assert.equal(codeOf(prep({ user: "a", amt: 1 })), "no error");
+    assert.equal(codeOf(prep({ user: "a", amt: 1.5, n: "x", ok: 3, meta: null })), "no error");
+  });
+  it("workspace_not_found for an unknown workspace", () => {
+    assert.equal(codeOf(() => e.preparePush("nope", "txn", {}, T0)), "workspace_not_found");
+  });
+  it("i64 fields accept any JSON number", () => {
+    const e2 = engineWith([{ kind: "event", name: "txn", schema: { fields: { user: "str", amt: "i64" } } }, USER_TXN]);
+    assert.equal(codeOf(() => e2.preparePush("prod", "txn", { user: "a", amt: 1.5 }, T0)), "no error");
+  });
+});
+
+describe("push routing and entity creation (beava §2.2)", () => {
+  it("routes to every table of the root event; filter-dropped creates nothing; where-failing still creates", () => {
+    const small = { kind: "derivation", name: "small", output_kind: "table", upstreams: ["txn"], table_primary_key: ["user"], ops: [{ op: "filter", expr: "(amt < 10)" }, { op: "group_by", keys: ["user"], agg: { small_cnt: { op: "count" } } }] };
+    const e = engineWith([TXN_EVENT, USER_TXN, small]);
+    push(e, { user: "u", amt: 50 });
+    assert.deepEqual(row(e, "user_txn", "u"), { cnt: 1, amt_sum: 50, amt_1h: 50, big: 0 });
+    assert.equal(row(e, "small", "u"), null);
+    push(e, { user: "u", amt: 5 });
+    assert.deepEqual(row(e, "small", "u"), { small_cnt: 1 });
+  });
+  it("skips a table when a key value is missing or null", () => {
+    const byMerchant = { kind: "derivation", name: "m", output_kind: "table", upstreams: ["txn"], table_primary_key: ["merchant"], ops: [{ op: "group_by", keys: ["merchant"], agg: { m_cnt: { op: "count" } } }] };
+    const e = engineWith([TXN_EVENT, byMerchant]);
+    push(e, { user: "u", amt: 1 });
+    push(e, { user: "u", amt: 1, merchant: null });
+    assert.equal(e.stats().entities, 0);
+    push(e, { user: "u", amt: 1, merchant: "shop" });
+    assert.deepEqual(row(e, "m", "shop"), { m_cnt: 1 });
+  });
+  it("canonicalises non-string keys so integer and boolean keys are readable", () => {
+    const byN = { kind: "derivation", name: "by_n", output_kind: "table", upstreams: ["txn"], table_primary_key: ["n", "ok"], ops: [{ op: "group_by", keys: ["n", "ok"], agg: { n_cnt: { op: "count" } } }] };
+    const e = engineWith([TXN_EVENT, byN]);
+    push(e, { user: "u", amt: 1, n: 42, ok: true });
+    assert.deepEqual(row(e, "by_n", "42|true"), { n_cnt: 1 });
+    assert.deepEqual(row(e, "by_n", [42, true]), { n_cnt: 1 });
+  });
+  it("a global table is read with key \"\"", () => {
+    const g = { kind: "derivation", name: "g", output_kind: "table", upstreams: ["txn"], table_primary_key: [], ops: [{ op: "group_by", keys: [], agg: { total: { op: "count" } } }] };
+    const e = engineWith([TXN_EVENT, g]);
+    assert.equal(row(e, "g", ""), null);
+    push(e, { user: "a", amt: 1 });
+    push(e, { user: "b", amt: 1 });
+    assert.deepEqual(row(e, "g", ""), { total: 2 });
+    assert.equal(codeOf(() => row(e, "g", "a")), "key_parse_failure");
+  });
+});
+
+describe("dedupe (beava §4.4)", () => {
+  const dedupeEvent = { ...TXN_EVENT, dedupe_key: "id", dedupe_window_ms: 1000 };
+  it("replays the original ack within the window without changing state", () => {
+    const e = engineWith([dedupeEvent, USER_TXN]);
+    const first = push(e, { user: "u", amt: 1, id: "x" });
+    const again = push(e, { user: "u", amt: 99, id: "x" }, T0 + 999);
+    assert.deepEqual(again, { ack: first.ack, replay: true });
+    assert.equal(row(e, "user_txn", "u", T0 + 999)!.cnt, 1);
+    const later = push(e, { user: "u", amt: 1, id: "x" }, T0 + 1000);
+    assert.equal(later.replay, false);
+    assert.equal(row(e, "user_txn", "u", T0 + 1000)!.cnt, 2);
+  });
+  it("types the key (1 and \"1\" differ) and skips events without the key", () => {
+    const ev = { kind: "event", name: "txn", dedupe_key: "meta", schema: TXN_EVENT.schema };
+    const e = engineWith([ev, USER_TXN]);
+    assert.equal(push(e, { user: "u", amt: 1, meta: 1 }).replay, false);
+    assert.equal(push(e, { user: "u", amt: 1, meta: "1" }).replay, false);
+    assert.equal(push(e, { user: "u", amt: 1, meta: 1 }).replay, true);
+    assert.equal(push(e, { user: "u", amt: 1 }).replay, false);
+    assert.equal(push(e, { user: "u", amt: 1 }).replay, false);
+  });
+  it("applyPush re-checks, so two prepared duplicates apply once", () => {
+    const e = engineWith([dedupeEvent, USER_TXN]);
+    const a = e.preparePush("prod", "txn", { user: "u", amt: 1, id: "y" }, T0);
+    const b = e.preparePush("prod", "txn", { user: "u", amt: 1, id: "y" }, T0);
+    assert.ok(a.kind === "apply" && b.kind === "apply");
+    assert.deepEqual(e.applyPush(a.command, 10, T0), { replay: false, ackLsn: 10 });
+    assert.deepEqual(e.applyPush(b.command, 11, T0), { replay: true, ackLsn: 10 });
+    assert.equal(row(e, "user_txn", "u")!.cnt, 1);
+  });
+  it("expires by sweep, and reset clears it", () => {
+    const e = engineWith([dedupeEvent, USER_TXN]);
+    push(e, { user: "u", amt: 1, id: "a" });
+    push(e, { user: "u", amt: 1, id: "b" }, T0 + 500);
+    assert.equal(e.stats().dedupeEntries, 2);
+    assert.equal(e.sweep(T0 + 1000), 1);
+    assert.equal(e.stats().dedupeEntries, 1);
+    e.reset("prod");
+    assert.equal(e.stats().dedupeEntries, 0);
+  });
+});
+
+describe("register applies", () => {
+  it("keeps state of unchanged tables, starts added features empty, drops changed tables", () => {
+    const other = { kind: "derivation", name: "other", output_kind: "table", upstreams: ["txn"], table_primary_key: ["user"], ops: [{ op: "group_by", keys: ["user"], agg: { o_cnt: { op: "count" } } }] };
+    const e = engineWith([TXN_EVENT, USER_TXN, other]);
+    push(e, { user: "u", amt: 5 });
+    const v0 = e.registryVersion("prod");
+    // Add a feature to user_txn (additive) and change other's op (destructive, forced).
+    const withFeature = { kind: "derivation", name: "user_txn", output_kind: "table", upstreams: ["txn"], table_primary_key: ["user"], ops: [{ op: "group_by", keys: ["user"], agg: { ...(USER_TXN as { ops: { agg: object }[] }).ops[0]!.agg, amt_max: { op: "max", params: { field: "amt" } } } }] };
+    const changedOther = { ...other, ops: [{ op: "group_by", keys: ["user"], agg: { o_cnt: { op: "count", params: { window: "1h" } } } }] };
+    register(e, [TXN_EVENT, withFeature, changedOther]);
+    assert.equal(e.registryVersion("prod"), v0 + 1);
+    assert.deepEqual(row(e, "user_txn", "u"), { cnt: 1, amt_sum: 5, amt_1h: 5, big: 0, amt_max: null });
+    assert.equal(row(e, "other", "u"), null);
+  });
+  it("reset clears registry and state and bumps the version", () => {
+    const e = engineWith();
+    push(e, { user: "u", amt: 5 });
+    const v = e.registryVersion("prod");
+    assert.equal(e.reset("prod"), v + 1);
+    assert.equal(codeOf(() => row(e, "user_txn", "u")), "unknown_table");
+    register(e, [TXN_EVENT, USER_TXN]);
+    assert.equal(e.registryVersion("prod"), v + 2);
+    assert.equal(row(e, "user_txn", "u"), null);
+  });
+});
