@@ -61,7 +61,7 @@ export function twelveFeatures(p = ""): Agg {
     [`${p}amt_max_1d`]: { op: "max", params: { field: "amt", window: "1d" } },
     [`${p}amt_min_1h`]: { op: "min", params: { field: "amt", window: "1h" } },
     [`${p}amt_std_1d`]: { op: "std", params: { field: "amt", window: "1d" } },
-    [`${p}big_cnt_1h`]: { op: "count", params: { field: undefined, window: "1h", where: "amt > 500" } },
+    [`${p}big_cnt_1h`]: { op: "count", params: { window: "1h", where: "amt > 500" } },
     [`${p}online_ratio_1d`]: { op: "ratio", params: { window: "1d", where: "is_online" } },
     [`${p}amt_sum`]: { op: "sum", params: { field: "amt" } },
   };
