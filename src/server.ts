@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { formatAddress, type ListenAddress, type TesseraConfig } from "./config.ts";
+import { Engine } from "./engine/index.ts";
 import { TesseraError } from "./errors/tessera-error.ts";
 import { beavaError } from "./errors/wire-errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -35,6 +36,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new ServerMetrics();
+  const engine = new Engine();
   const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
   const shutdown = new AbortController();
   let ready = false;
@@ -62,7 +64,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const admin = new AdminServer({
     metrics,
     isReady: () => ready,
-    registry: () => ({ workspaces: {} }),
+    registry: () => registrySummary(engine),
   });
 
   const httpAddr = await front.listen(config.http);
@@ -95,4 +97,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
 
   return { http: httpAddr, tcp: null, admin: adminAddr, metrics, readyLine, close };
+}
+
+/** The admin /registry body: per workspace, whether it is live, its registry version and node count. */
+function registrySummary(engine: Engine): { workspaces: Record<string, { live: boolean; version: number; node_count: number }> } {
+  const workspaces: Record<string, { live: boolean; version: number; node_count: number }> = {};
+  for (const ws of engine.listWorkspaces()) {
+    const registry = engine.registry(ws.name);
+    workspaces[ws.name] = { live: ws.live, version: registry.version, node_count: registry.nodes.length };
+  }
+  return { workspaces };
 }

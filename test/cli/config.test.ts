@@ -45,10 +45,10 @@ describe("configuration", () => {
   });
 
   test("every option has a flag, an env var and a YAML key", () => {
+    const c = resolveConfig({ configFile: yaml("") });
     for (const spec of OPTION_SPECS) {
       assert.match(spec.env, /^TESSERA_[A-Z_]+$/);
       assert.match(spec.yaml, /^[a-z_]+$/);
-      const c = resolveConfig({ configFile: yaml("") });
       assert.ok(spec.key in c);
     }
   });

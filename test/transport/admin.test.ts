@@ -39,7 +39,7 @@ test("admin /metrics: request counts and latency labelled by route, protocol, co
 test("admin /registry and unknown admin paths", async () => {
   const reg = await fetch(`${server.adminUrl}/registry`);
   assert.equal(reg.status, 200);
-  assert.equal(typeof (await reg.json()), "object");
+  assert.deepEqual(await reg.json(), { workspaces: { prod: { live: true, version: 0, node_count: 0 } } });
   const nf = await fetch(`${server.adminUrl}/nope`);
   assert.equal(nf.status, 404);
   const post = await fetch(`${server.adminUrl}/health`, { method: "POST" });

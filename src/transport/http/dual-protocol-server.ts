@@ -47,9 +47,11 @@ export class DualProtocolServer {
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  /** In-flight requests per HTTP/1.1 socket (node's own idle tracking only exists for listening servers). */
+  /**
+   * In-flight requests of every HTTP/1.1 socket (node's own idle tracking only exists for listening
+   * servers). A socket is in this map from hand-off to close.
+   */
   private readonly h1InFlight = new Map<net.Socket, number>();
-  private readonly h1Sockets = new WeakSet<net.Socket>();
   private readonly limits: HttpLimits;
   private draining = false;
 
@@ -111,7 +113,7 @@ export class DualProtocolServer {
         // itself; resuming the JS stream here would steal frames from it.
         this.h2.emit("connection", socket);
       } else {
-        this.h1Sockets.add(socket);
+        this.h1InFlight.set(socket, 0);
         this.h1.emit("connection", socket);
         socket.resume();
       }
@@ -123,7 +125,10 @@ export class DualProtocolServer {
     this.h1InFlight.set(socket, (this.h1InFlight.get(socket) ?? 0) + 1);
     if (this.draining) (res as http.ServerResponse).setHeader("connection", "close");
     res.once("close", () => {
-      const left = (this.h1InFlight.get(socket) ?? 1) - 1;
+      const current = this.h1InFlight.get(socket);
+      // The socket may have closed first; re-adding it would leak it.
+      if (current === undefined) return;
+      const left = current - 1;
       this.h1InFlight.set(socket, left);
       if (left === 0 && this.draining) socket.destroySoon();
     });
@@ -150,9 +155,7 @@ export class DualProtocolServer {
     const listening = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const session of this.sessions) session.close();
     // Idle HTTP/1.1 keep-alive connections close now; busy ones after their current response.
-    for (const socket of this.sockets) {
-      if (this.isH1(socket) && (this.h1InFlight.get(socket) ?? 0) === 0) socket.destroySoon();
-    }
+    for (const [socket, inFlight] of this.h1InFlight) if (inFlight === 0) socket.destroySoon();
     const deadline = setTimeout(() => {
       for (const s of this.sockets) s.destroy();
       for (const session of this.sessions) session.destroy();
@@ -163,13 +166,5 @@ export class DualProtocolServer {
     } finally {
       clearTimeout(deadline);
     }
-  }
-
-  private isH1(socket: net.Socket): boolean {
-    return this.h1Sockets.has(socket);
-  }
-
-  get connectionCount(): number {
-    return this.sockets.size;
   }
 }
