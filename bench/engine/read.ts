@@ -5,7 +5,8 @@
  * every feature of random existing keys at a fixed `now` (all windows evaluated at read time).
  * Baseline in the same run: Map.get of the same keys plus copying 12 (30) numbers into a new array.
  */
-import { engineWith, EVENT, fmt, median, rng, stream, table, thirtyFeatures, twelveFeatures } from "./workloads.ts";
+import { rng } from "../lib/random.ts";
+import { engineWith, EVENT, fmt, median, stream, table, thirtyFeatures, twelveFeatures } from "./workloads.ts";
 
 const RUNS = 7;
 const READS = 200_000;
@@ -18,8 +19,8 @@ function bench(name: string, agg: Record<string, unknown>, features: number): vo
     if (p.kind === "apply") e.applyPush(p.command, i, s.times[i]!);
   }
   const now = s.times[s.times.length - 1]! + 1;
-  const rand = rng(7);
-  const keys = Array.from({ length: READS }, () => s.keys[Math.floor(rand() * s.keys.length)]!);
+  const r = rng(7);
+  const keys = Array.from({ length: READS }, () => s.keys[Math.floor(r.next() * s.keys.length)]!);
   const base = new Map<string, number[]>(s.keys.map((k) => [k, Array.from({ length: features }, (_v, i) => i + 0.5)]));
   const engineNs: number[] = [];
   const baseNs: number[] = [];

@@ -1,39 +1,11 @@
 import { Engine } from "../../src/engine/index.ts";
 import type { Value } from "../../src/engine/index.ts";
+import { rng, zipf } from "../lib/random.ts";
+
 
 /** Shared workloads for the engine benchmarks. Deterministic (seeded PRNG), no I/O. */
 
 export const T0 = 1_700_000_000_000;
-
-/** xorshift32: deterministic and allocation-free. */
-export function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
-/** Zipf(s) sampler over ranks 0..n-1 by inverse CDF. */
-export function zipf(n: number, s: number, rand: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let acc = 0;
-  for (let i = 0; i < n; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) cdf[i] /= acc;
-  return () => {
-    const u = rand();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
 
 export const EVENT = {
   kind: "event",
@@ -130,8 +102,8 @@ export interface Stream {
 
 /** `n` events, zipfian keys over `entities` per key column, `msPerEvent` apart. */
 export function stream(n: number, entities: number, msPerEvent: number, seed = 42): Stream {
-  const rand = rng(seed);
-  const z = zipf(entities, 0.99, rand);
+  const r = rng(seed);
+  const z = zipf(r, entities, 0.99);
   const rows: Record<string, Value>[] = [];
   const keys: string[] = [];
   const times = new Float64Array(n);
@@ -145,9 +117,9 @@ export function stream(n: number, entities: number, msPerEvent: number, seed = 4
       merchant: `m${z() % 5000}`,
       device: `d${z()}`,
       ip: `ip${z()}`,
-      amt: Math.round(rand() * 100000) / 100,
-      country: countries[Math.floor(rand() * countries.length)]!,
-      is_online: rand() < 0.3,
+      amt: Math.round(r.next() * 100000) / 100,
+      country: countries[Math.floor(r.next() * countries.length)]!,
+      is_online: r.next() < 0.3,
     });
     times[i] = T0 + Math.floor(i * msPerEvent);
   }

@@ -10,7 +10,7 @@ import {
   distinctMerge,
   type DistinctCounter,
 } from "../../../src/engine/sketch/distinct-counter.ts";
-import { rng } from "./random.ts";
+import { rng } from "../../../bench/lib/random.ts";
 
 type Scalar = string | number | boolean | null;
 

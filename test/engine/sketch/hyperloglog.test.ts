@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hashValue } from "../../../src/engine/sketch/hash.ts";
 import { hllAddHash, hllBytes, hllCreate, hllEstimate, hllMerge } from "../../../src/engine/sketch/hyperloglog.ts";
-import { randomHash, rng } from "./random.ts";
+import { randomHash, rng } from "../../../bench/lib/random.ts";
 
 function stdError(p: number): number {
   return 1.04 / Math.sqrt(2 ** p);

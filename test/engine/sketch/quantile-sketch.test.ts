@@ -12,7 +12,7 @@ import {
   type QuantileOptions,
   type QuantileSketch,
 } from "../../../src/engine/sketch/quantile-sketch.ts";
-import { normal, rng, type Rng } from "./random.ts";
+import { normal, rng, type Rng } from "../../../bench/lib/random.ts";
 
 /** numpy.quantile(values, q, method="linear"). */
 function numpyLinear(sorted: readonly number[], q: number): number {

@@ -13,7 +13,7 @@ import {
   type TopKEntry,
   type TopKValue,
 } from "../../../src/engine/sketch/top-k.ts";
-import { rng, zipf } from "./random.ts";
+import { rng, zipf } from "../../../bench/lib/random.ts";
 
 function topKOf(values: readonly TopKValue[], k: number): TopK {
   const s = topKCreate(k);

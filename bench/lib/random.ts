@@ -1,4 +1,4 @@
-/** Seeded random streams for the sketch tests (deterministic across runs and machines). */
+/** Seeded random streams for tests and benchmarks: deterministic across runs and machines. */
 
 export interface Rng {
   /** Uniform in [0, 1). */
