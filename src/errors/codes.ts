@@ -6,6 +6,9 @@
  * - `grpc`: the gRPC status code (numerically identical to connect's `Code`), used by Connect/gRPC and
  *   inside the grpc-gateway body `{"error":m,"code":grpc,"message":m}`.
  * TCP error frames carry the same JSON body as the beava HTTP routes.
+ *
+ * The table holds every code of the wire contracts (beava-behaviour.md, tecton-behaviour.md, DESIGN),
+ * including those whose transports are still being built.
  */
 
 /** gRPC status codes (same numbering as `Code` in @connectrpc/connect). */
@@ -42,10 +45,8 @@ export const ERROR_CODES = {
   not_found: spec(404, Grpc.NOT_FOUND),
   method_not_allowed: spec(405, Grpc.UNIMPLEMENTED),
   http_protocol_error: spec(400, Grpc.INVALID_ARGUMENT),
-  payload_too_large: spec(413, Grpc.RESOURCE_EXHAUSTED),
   invalid_argument: spec(400, Grpc.INVALID_ARGUMENT),
   internal_error: spec(500, Grpc.INTERNAL),
-  unimplemented: spec(501, Grpc.UNIMPLEMENTED),
   unavailable: spec(503, Grpc.UNAVAILABLE),
   deadline_exceeded: spec(504, Grpc.DEADLINE_EXCEEDED),
   resource_exhausted: spec(429, Grpc.RESOURCE_EXHAUSTED),
@@ -92,7 +93,6 @@ export const ERROR_CODES = {
   feature_not_found: spec(500, Grpc.NOT_FOUND),
   // --- test mode ---
   reset_disabled_in_production: spec(403, Grpc.PERMISSION_DENIED),
-  test_mode_disabled: spec(403, Grpc.PERMISSION_DENIED),
   // --- workspaces / feature serving (Tecton) ---
   workspace_not_found: spec(404, Grpc.NOT_FOUND),
   workspace_already_exists: spec(409, Grpc.ALREADY_EXISTS),
