@@ -11,6 +11,13 @@ import { connectRoutes, TESSERA_SERVICES, type ServiceImpls } from "./transport/
 import { DualProtocolServer, type RequestHandler } from "./transport/http/dual-protocol-server.ts";
 import { ServerMetrics } from "./transport/metrics.ts";
 import { RestRouter, send } from "./transport/rest/rest-router.ts";
+import { addBeavaRoutes } from "./transport/rest/beava-routes.ts";
+import { dataPlaneServiceImpl } from "./transport/connect/data-plane-service.ts";
+import { TcpServer } from "./transport/tcp/tcp-server.ts";
+import { systemClock, TestClock } from "./service/clock.ts";
+import { MemoryCommandLog } from "./service/command-log.ts";
+import { DataPlane } from "./service/data-plane.ts";
+import { SERVER_VERSION } from "./version.ts";
 
 export interface StartOptions {
   readonly config: TesseraConfig;
@@ -18,6 +25,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Time in-flight requests get to finish on shutdown before connections are cut. Default 10 000 ms. */
   readonly drainTimeoutMs?: number;
+  /** How often cold entities and expired dedupe entries are swept. Default 10 000 ms. */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -37,15 +46,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new ServerMetrics();
   const engine = new Engine();
+  const testClock = config.testMode ? new TestClock() : undefined;
+  const clock = testClock ?? systemClock;
+  const plane = new DataPlane({ engine, log: new MemoryCommandLog(), clock, testClock, serverVersion: SERVER_VERSION });
   const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
   const shutdown = new AbortController();
   let ready = false;
 
-  const impls: ServiceImpls = {};
+  const impls: ServiceImpls = { dataPlane: dataPlaneServiceImpl(plane) };
   const rest = new RestRouter();
   rest
     .add("GET", "/health", () => ({ status: 200, body: { status: "ok" } }))
     .add("GET", "/ready", () => (ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not_ready" } }));
+  addBeavaRoutes(rest, plane);
 
   const notFound: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -67,12 +80,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     registry: () => registrySummary(engine),
   });
 
+  const tcp = config.tcp === null ? null : new TcpServer({ plane, metrics, logger });
+
   const httpAddr = await front.listen(config.http);
+  const tcpAddr = tcp === null || config.tcp === null ? null : await tcp.listen(config.tcp);
   const adminAddr = await admin.listen(config.admin);
+  const sweep = setInterval(() => engine.sweep(clock.now()), options.sweepIntervalMs ?? 10_000);
+  sweep.unref();
   health.setAll(ServingStatus.SERVING);
   ready = true;
-  const readyLine = `tessera ready http=${formatAddress(httpAddr)} tcp=off admin=${formatAddress(adminAddr)}`;
-  logger.info({ http: formatAddress(httpAddr), admin: formatAddress(adminAddr) }, "tessera ready");
+  const tcpText = tcpAddr === null ? "off" : formatAddress(tcpAddr);
+  const readyLine = `tessera ready http=${formatAddress(httpAddr)} tcp=${tcpText} admin=${formatAddress(adminAddr)}`;
+  logger.info({ http: formatAddress(httpAddr), tcp: tcpText, admin: formatAddress(adminAddr) }, "tessera ready");
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -80,7 +99,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       logger.info("shutting down: draining connections");
       ready = false;
       health.setAll(ServingStatus.NOT_SERVING);
-      const drained = front.close(options.drainTimeoutMs ?? 10_000);
+      clearInterval(sweep);
+      const drainMs = options.drainTimeoutMs ?? 10_000;
+      const drained = Promise.all([front.close(drainMs), tcp?.close(drainMs)]);
       // Long-lived streams (health Watch) get a moment to deliver NOT_SERVING, then end.
       const endStreams = setTimeout(
         () => shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable)),
@@ -96,7 +117,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return closing;
   };
 
-  return { http: httpAddr, tcp: null, admin: adminAddr, metrics, readyLine, close };
+  return { http: httpAddr, tcp: tcpAddr, admin: adminAddr, metrics, readyLine, close };
 }
 
 /** The admin /registry body: per workspace, whether it is live, its registry version and node count. */

@@ -36,9 +36,11 @@ export type GrpcCode = (typeof Grpc)[keyof typeof Grpc];
 interface CodeSpec {
   readonly http: number;
   readonly grpc: GrpcCode;
+  /** The code written in beava error bodies when beava reports this error under another code. */
+  readonly beavaCode?: string;
 }
 
-const spec = (http: number, grpc: GrpcCode): CodeSpec => ({ http, grpc });
+const spec = (http: number, grpc: GrpcCode, beavaCode?: string): CodeSpec => (beavaCode === undefined ? { http, grpc } : { http, grpc, beavaCode });
 
 export const ERROR_CODES = {
   // --- generic / transport ---
@@ -90,7 +92,8 @@ export const ERROR_CODES = {
   // --- reads (beava §5) ---
   unknown_table: spec(404, Grpc.NOT_FOUND),
   key_parse_failure: spec(404, Grpc.INVALID_ARGUMENT),
-  feature_not_found: spec(500, Grpc.NOT_FOUND),
+  // beava answers an unknown feature in a get with 500 internal_error and the reason "feature_not_found: ...".
+  feature_not_found: spec(500, Grpc.NOT_FOUND, "internal_error"),
   // --- test mode ---
   reset_disabled_in_production: spec(403, Grpc.PERMISSION_DENIED),
   // --- workspaces / feature serving (Tecton) ---

@@ -18,7 +18,7 @@ export function asTesseraError(e: unknown): TesseraError {
 
 /** beava routes and TCP error frames: `{"error":{"code",...details, "message"?}, ...top-level}`. */
 export function beavaError(e: TesseraError): { status: number; body: Record<string, unknown> } {
-  const inner: Record<string, unknown> = { code: e.code };
+  const inner: Record<string, unknown> = { code: codeSpec(e.code).beavaCode ?? e.code };
   const outer: Record<string, unknown> = { error: inner };
   if (e.hasMessage) inner["message"] = e.message;
   for (const [k, v] of Object.entries(e.details)) {

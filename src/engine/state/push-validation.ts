@@ -14,16 +14,22 @@ import type { Row, WireType } from "../types.ts";
  *  6. a required field missing, null or type-incompatible → invalid_event (i64 and f64 accept any
  *     JSON number, str needs a string, bool a boolean, bytes / datetime / json anything non-null;
  *     optional fields are not type-checked).
+ * Data nested deeper than MAX_NESTING is invalid_event (checked with step 3).
  */
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Deepest nesting of lists and maps inside an event's data. */
+export const MAX_NESTING = 64;
+
 function hasControl(v: unknown, depth: number): boolean {
   if (typeof v === "string") return CONTROL.test(v);
   if (typeof v !== "object" || v === null) return false;
-  // JSON.parse output cannot be cyclic; the depth guard is for callers passing built objects.
-  if (depth > 512) return false;
+  // Bounds the recursion here and in everything that later walks the row (dedupe keys, encoders).
+  if (depth > MAX_NESTING) {
+    throw new TesseraError("invalid_event", `invalid_event: values may nest at most ${MAX_NESTING} levels deep`, { limit: MAX_NESTING });
+  }
   if (Array.isArray(v)) {
     for (const x of v) if (hasControl(x, depth + 1)) return true;
     return false;

@@ -1,0 +1,289 @@
+import type { Engine, Value } from "../engine/index.ts";
+import { TesseraError } from "../errors/tessera-error.ts";
+import { asTesseraError } from "../errors/wire-errors.ts";
+import type { Clock, TestClock } from "./clock.ts";
+import type { CommandLog } from "./command-log.ts";
+import { applyCommand } from "./state-machine.ts";
+import { batchGetShape, DEFAULT_WORKSPACE, getShape, pushBatchShape, pushShape, registerShape, workspaceOf } from "./request-shapes.ts";
+
+/**
+ * The data plane service (DESIGN §1 service/): one method per beava operation, called by the REST
+ * routes, the TCP listener and DataPlaneService alike, so every wire validates the same way. Bodies
+ * arrive as parsed JSON data; replies are the beava JSON shapes. Mutations return synchronously when
+ * their command is already durable (memory-only) and a promise otherwise.
+ */
+
+export type Ack<T> = T | Promise<T>;
+
+export interface DataPlaneOptions {
+  readonly engine: Engine;
+  readonly log: CommandLog;
+  /** The engine clock; a TestClock in test mode. */
+  readonly clock: Clock;
+  /** Set in test mode: enables reset and clock control. */
+  readonly testClock?: TestClock;
+  readonly serverVersion: string;
+}
+
+export interface PushReply {
+  readonly ack_lsn: number;
+  readonly idempotent_replay: boolean;
+  readonly registry_version: number;
+}
+
+/** Per-entry error inside batch replies: the beava error object. */
+export interface EntryError {
+  readonly error: { readonly code: string; readonly message: string; readonly [detail: string]: unknown };
+}
+
+export type PushOutcome = { readonly ack_lsn: number; readonly idempotent_replay: boolean } | EntryError;
+
+export interface PushBatchReply {
+  readonly outcomes: PushOutcome[];
+  readonly registry_version: number;
+}
+
+export type FeatureRow = Record<string, Value>;
+
+export interface BatchGetReply {
+  readonly results: (FeatureRow | EntryError)[];
+}
+
+export interface PingReply {
+  readonly pong: true;
+  readonly server_version: string;
+  readonly registry_version: number;
+}
+
+export interface ResetReply {
+  readonly reset: true;
+  readonly registry_version: number;
+}
+
+/** Summary of a push stream (DataPlaneService.PushStream). */
+export interface PushStreamSummary {
+  accepted: number;
+  replayed: number;
+  rejected: number;
+  last_ack_lsn: number;
+  /** The first rejections, at most MAX_STREAM_ERRORS. */
+  errors: { index: number; error: EntryError["error"] }[];
+  registry_version: number;
+}
+
+export const MAX_STREAM_ERRORS = 100;
+
+export class DataPlane {
+  private readonly engine: Engine;
+  private readonly log: CommandLog;
+  private readonly clock: Clock;
+  private readonly testClock: TestClock | undefined;
+  private readonly serverVersion: string;
+
+  constructor(options: DataPlaneOptions) {
+    this.engine = options.engine;
+    this.log = options.log;
+    this.clock = options.clock;
+    this.testClock = options.testClock;
+    this.serverVersion = options.serverVersion;
+  }
+
+  /** Full-state registration (beava §1): dry_run and no-ops answer at once; changes go through the log. */
+  register(body: unknown): Ack<unknown> {
+    const ws = workspaceOf(body);
+    try {
+      const envelope = registerShape(body);
+      const plan = this.engine.planRegister(ws, envelope);
+      if (plan.kind !== "apply") return plan.response;
+      const now = this.clock.now();
+      const { lsn, durable } = this.log.append({ type: "register", workspace: ws, envelope }, now);
+      const response = applyCommand(this.engine, { type: "register", workspace: ws, envelope }, lsn, now, plan);
+      return durable === undefined ? response : durable.then(() => response);
+    } catch (e) {
+      throw this.withRegistryVersion(e, ws);
+    }
+  }
+
+  push(body: unknown): Ack<PushReply> {
+    const ws = workspaceOf(body);
+    const { event, data } = pushShape(body);
+    try {
+      return this.pushOne(ws, event, data);
+    } catch (e) {
+      throw this.withRegistryVersion(e, ws);
+    }
+  }
+
+  /** Each event gets its own outcome, in order; a rejected event does not affect the others. */
+  pushBatch(body: unknown): Ack<PushBatchReply> {
+    const ws = workspaceOf(body);
+    this.engine.workspace(ws);
+    const events = pushBatchShape(body);
+    const outcomes: PushOutcome[] = new Array(events.length);
+    let pending: Promise<void>[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      try {
+        const { event, data } = pushShape(events[i]);
+        const r = this.pushOne(ws, event, data);
+        if (r instanceof Promise) {
+          (pending ??= []).push(r.then((v) => void (outcomes[i] = { ack_lsn: v.ack_lsn, idempotent_replay: v.idempotent_replay })));
+        } else outcomes[i] = { ack_lsn: r.ack_lsn, idempotent_replay: r.idempotent_replay };
+      } catch (e) {
+        outcomes[i] = entryError(e);
+      }
+    }
+    const reply = (): PushBatchReply => ({ outcomes, registry_version: this.engine.registryVersion(ws) });
+    return pending === undefined ? reply() : Promise.all(pending).then(reply);
+  }
+
+  /** A client stream of pushes into one workspace, summarised when it ends. */
+  openPushStream(): PushStreamWriter {
+    return new PushStreamWriter(this);
+  }
+
+  /** Validates, logs and applies one push; a dedupe replay answers the original ack. */
+  pushOne(ws: string, event: string, data: unknown): Ack<PushReply> {
+    const now = this.clock.now();
+    const prepared = this.engine.preparePush(ws, event, data, now);
+    if (prepared.kind === "replay") {
+      const reply: PushReply = { ack_lsn: prepared.ackLsn, idempotent_replay: true, registry_version: this.engine.registryVersion(ws) };
+      const durable = this.log.whenDurable(prepared.ackLsn);
+      return durable === undefined ? reply : durable.then(() => reply);
+    }
+    const command = { type: "push", ...prepared.command } as const;
+    const { lsn, durable } = this.log.append(command, now);
+    const outcome = applyCommand(this.engine, command, lsn, now);
+    const reply: PushReply = { ack_lsn: outcome.ackLsn, idempotent_replay: outcome.replay, registry_version: this.engine.registryVersion(ws) };
+    return durable === undefined ? reply : durable.then(() => reply);
+  }
+
+  /** One row: `{}` for a cold start; the whole call fails for an unknown feature. */
+  get(body: unknown): FeatureRow {
+    const ws = workspaceOf(body);
+    return this.readRow(ws, getShape(body), this.clock.now());
+  }
+
+  /**
+   * Many rows at one read time. Bad entries (shape, unknown table, bad key) fail alone; an unknown
+   * feature on an existing table fails the whole call (beava §5.2).
+   */
+  batchGet(body: unknown): BatchGetReply {
+    const ws = workspaceOf(body);
+    this.engine.workspace(ws);
+    const requests = batchGetShape(body);
+    const now = this.clock.now();
+    const results: (FeatureRow | EntryError)[] = new Array(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      try {
+        results[i] = this.readRow(ws, getShape(requests[i]), now);
+      } catch (e) {
+        if (e instanceof TesseraError && e.code === "feature_not_found") throw e;
+        results[i] = entryError(e);
+      }
+    }
+    return { results };
+  }
+
+  registryVersion(ws: string): number {
+    return this.engine.registryVersion(ws);
+  }
+
+  ping(): PingReply {
+    return { pong: true, server_version: this.serverVersion, registry_version: this.engine.registryVersion(DEFAULT_WORKSPACE) };
+  }
+
+  /** Test mode only: clears the registry, state and dedupe cache of `workspace` (all when absent). */
+  reset(body: unknown): Ack<ResetReply> {
+    this.requireTestMode("reset");
+    const named = typeof body === "object" && body !== null && (body as Record<string, unknown>)["workspace"] !== undefined;
+    const ws = named ? workspaceOf(body) : undefined;
+    if (ws !== undefined) this.engine.workspace(ws);
+    const now = this.clock.now();
+    const command = ws === undefined ? ({ type: "reset" } as const) : ({ type: "reset", workspace: ws } as const);
+    const { lsn, durable } = this.log.append(command, now);
+    applyCommand(this.engine, command, lsn, now);
+    const reply: ResetReply = { reset: true, registry_version: this.engine.registryVersion(ws ?? DEFAULT_WORKSPACE) };
+    return durable === undefined ? reply : durable.then(() => reply);
+  }
+
+  /** Test mode only: POST /test/clock. */
+  controlClock(body: unknown): { now_ms: number } {
+    return { now_ms: this.requireTestMode("test clock").control(body) };
+  }
+
+  private requireTestMode(what: string): TestClock {
+    if (this.testClock === undefined) {
+      const reason = `${what} requires the server's test mode (--test-mode or TESSERA_TEST_MODE=1)`;
+      throw new TesseraError("reset_disabled_in_production", `reset_disabled_in_production: ${reason}`, { reason });
+    }
+    return this.testClock;
+  }
+
+  private readRow(ws: string, q: ReturnType<typeof getShape>, now: number): FeatureRow {
+    const r = this.engine.read(ws, q.table, q.key, q.features, now);
+    const row: FeatureRow = {};
+    if (r === null) return row;
+    for (let i = 0; i < r.features.length; i++) row[r.features[i]!.name] = r.values[i]!;
+    return row;
+  }
+
+  /** beava puts the registry version next to register and push errors. */
+  private withRegistryVersion(e: unknown, ws: string): TesseraError {
+    const t = asTesseraError(e);
+    if (t.details["registry_version"] !== undefined || t.code === "workspace_not_found") return t;
+    let version: number;
+    try {
+      version = this.engine.registryVersion(ws);
+    } catch {
+      return t;
+    }
+    return new TesseraError(t.code, t.hasMessage ? t.message : undefined, { ...t.details, registry_version: version });
+  }
+}
+
+/** Accumulates a push stream's outcomes; `finish` waits for the last ack to be durable. */
+export class PushStreamWriter {
+  private readonly plane: DataPlane;
+  private index = 0;
+  private workspace: string | undefined;
+  private last: Promise<unknown> | undefined;
+  private readonly summary: PushStreamSummary = { accepted: 0, replayed: 0, rejected: 0, last_ack_lsn: 0, errors: [], registry_version: 0 };
+
+  constructor(plane: DataPlane) {
+    this.plane = plane;
+  }
+
+  /** One message of the stream; only the first message's workspace counts. */
+  write(body: unknown): void {
+    const i = this.index++;
+    try {
+      this.workspace ??= workspaceOf(body);
+      const { event, data } = pushShape(body);
+      const r = this.plane.pushOne(this.workspace, event, data);
+      // Acks become durable in LSN order, so waiting for the newest covers the ones before it.
+      if (r instanceof Promise) this.last = r.then((v) => this.count(v));
+      else this.count(r);
+    } catch (e) {
+      this.summary.rejected++;
+      if (this.summary.errors.length < MAX_STREAM_ERRORS) this.summary.errors.push({ index: i, error: entryError(e).error });
+    }
+  }
+
+  async finish(): Promise<PushStreamSummary> {
+    await this.last;
+    this.summary.registry_version = this.plane.registryVersion(this.workspace ?? DEFAULT_WORKSPACE);
+    return this.summary;
+  }
+
+  private count(r: PushReply): void {
+    if (r.idempotent_replay) this.summary.replayed++;
+    else this.summary.accepted++;
+    if (r.ack_lsn > this.summary.last_ack_lsn) this.summary.last_ack_lsn = r.ack_lsn;
+  }
+}
+
+function entryError(e: unknown): EntryError {
+  const t = asTesseraError(e);
+  return { error: { ...t.details, code: t.code, message: t.message } };
+}
+
