@@ -282,8 +282,21 @@ export class PushStreamWriter {
   }
 }
 
+/**
+ * The entry errors this service made. A batch_get row can look exactly like one (a feature named
+ * `error` holding a JSON object with `code` and `message`), so typed wires ask here instead of
+ * guessing from the shape; the JSON stays beava's.
+ */
+const entryErrors = new WeakSet<object>();
+
+export function isEntryError(result: object): result is EntryError {
+  return entryErrors.has(result);
+}
+
 function entryError(e: unknown): EntryError {
   const t = asTesseraError(e);
-  return { error: { ...t.details, code: t.code, message: t.message } };
+  const r: EntryError = { error: { ...t.details, code: t.code, message: t.message } };
+  entryErrors.add(r);
+  return r;
 }
 

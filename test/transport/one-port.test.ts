@@ -7,7 +7,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.ts";
-import { DataPlaneService } from "../../gen/tessera/dataplane/v1/data_plane_service_pb.ts";
+import { SecretsService } from "../../gen/tessera/secrets/v1/secrets_service_pb.ts";
 import { spawnServer, type SpawnedServer } from "../helpers/spawn-server.ts";
 
 let server: SpawnedServer;
@@ -90,8 +90,9 @@ describe("Connect, gRPC and gRPC-web clients", () => {
   }
 
   test("an RPC that is not built yet answers unimplemented", async () => {
-    const client = createClient(DataPlaneService, createGrpcTransport({ baseUrl: server.url }));
-    await assert.rejects(client.reset({}), (e: unknown) => e instanceof ConnectError && e.code === Code.Unimplemented);
+    // The Secrets service arrives with the auth issue; until then its RPCs are routed but unimplemented.
+    const client = createClient(SecretsService, createGrpcTransport({ baseUrl: server.url }));
+    await assert.rejects(client.listSecretScopes({}), (e: unknown) => e instanceof ConnectError && e.code === Code.Unimplemented);
   });
 
   test("@grpc/grpc-js client calls health Check over gRPC", async () => {
