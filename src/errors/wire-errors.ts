@@ -1,3 +1,5 @@
+import { fromJson, type JsonObject } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeSpec, GATEWAY_HTTP_STATUS } from "./codes.ts";
 import { TesseraError } from "./tessera-error.ts";
@@ -37,9 +39,19 @@ export function gatewayError(e: TesseraError): { status: number; body: { error: 
 /** Header (Connect) / trailer (gRPC) carrying the Tessera error code next to the gRPC status. */
 export const ERROR_CODE_HEADER = "tessera-error-code";
 
-/** Connect, gRPC and gRPC-web: the table's gRPC code, the message, and the Tessera code as metadata. */
+/**
+ * Connect, gRPC and gRPC-web: the table's gRPC code, the message, the Tessera code as metadata, and
+ * the details (a registration diff, the offending field, ...) as a google.protobuf.Struct error
+ * detail `{"code", ...details}` so typed clients get what the JSON wires carry.
+ */
 export function connectError(e: unknown): ConnectError {
   if (e instanceof ConnectError) return e;
   const t = asTesseraError(e);
-  return new ConnectError(t.message, codeSpec(t.code).grpc as Code, { [ERROR_CODE_HEADER]: t.code });
+  const details = Object.keys(t.details).length === 0 ? [] : [fromJson(StructSchema, jsonData({ code: t.code, ...t.details }))];
+  return new ConnectError(t.message, codeSpec(t.code).grpc as Code, { [ERROR_CODE_HEADER]: t.code }, details.map((value) => ({ desc: StructSchema, value })));
+}
+
+/** Error details as JSON data: a JSON round trip drops undefined members and turns non-finite numbers into null. */
+function jsonData(details: Record<string, unknown>): JsonObject {
+  return JSON.parse(JSON.stringify(details)) as JsonObject;
 }

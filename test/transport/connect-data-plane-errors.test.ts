@@ -1,7 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { JsonObject } from "@bufbuild/protobuf";
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -188,6 +189,22 @@ describe("DataPlaneService errors (test mode)", () => {
           await assert.rejects(c.call(client), (e: unknown) => assertTesseraError(e, c.status, c.code));
         });
       }
+    });
+  }
+
+  for (const [transportName, makeTransport] of Object.entries(TRANSPORTS)) {
+    test(`${transportName}: force_required carries its diff as a Struct error detail`, async () => {
+      const client = createClient(DataPlaneService, makeTransport(server.url));
+      await assert.rejects(client.register({ nodes: [TXN] }), (e: unknown) => {
+        assert.ok(e instanceof ConnectError);
+        const [detail] = e.findDetails(StructSchema);
+        assert.ok(detail !== undefined, "a google.protobuf.Struct detail");
+        const json = toJson(StructSchema, detail) as JsonObject;
+        assert.equal(json["code"], "force_required");
+        assert.deepEqual((json["diff"] as JsonObject)["destructive"], [{ kind: "agg_removal", table: "user_txn", agg: "" }]);
+        assert.equal(typeof json["registry_version"], "number");
+        return true;
+      });
     });
   }
 
