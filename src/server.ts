@@ -12,11 +12,16 @@ import { DualProtocolServer, type RequestHandler } from "./transport/http/dual-p
 import { ServerMetrics } from "./transport/metrics.ts";
 import { RestRouter, send } from "./transport/rest/rest-router.ts";
 import { addBeavaRoutes } from "./transport/rest/beava-routes.ts";
+import { addTectonRoutes } from "./transport/rest/tecton-routes.ts";
 import { dataPlaneServiceImpl } from "./transport/connect/data-plane-service.ts";
+import { featureServiceImpl } from "./transport/connect/feature-service.ts";
+import { workspaceServiceImpl } from "./transport/connect/workspace-service.ts";
 import { TcpServer } from "./transport/tcp/tcp-server.ts";
 import { systemClock, TestClock } from "./service/clock.ts";
 import { MemoryCommandLog } from "./service/command-log.ts";
 import { DataPlane } from "./service/data-plane.ts";
+import { FeatureServing } from "./service/feature-serving.ts";
+import { Workspaces } from "./service/workspaces.ts";
 import { SERVER_VERSION } from "./version.ts";
 
 export interface StartOptions {
@@ -48,17 +53,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const engine = new Engine();
   const testClock = config.testMode ? new TestClock() : undefined;
   const clock = testClock ?? systemClock;
-  const plane = new DataPlane({ engine, log: new MemoryCommandLog(), clock, testClock, serverVersion: SERVER_VERSION });
+  const log = new MemoryCommandLog();
+  const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION });
+  const serving = new FeatureServing({ engine, clock });
   const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
   const shutdown = new AbortController();
   let ready = false;
 
-  const impls: ServiceImpls = { dataPlane: dataPlaneServiceImpl(plane) };
+  const impls: ServiceImpls = {
+    dataPlane: dataPlaneServiceImpl(plane),
+    featureService: featureServiceImpl(serving),
+    workspace: workspaceServiceImpl(new Workspaces({ engine, log, clock })),
+  };
   const rest = new RestRouter();
   rest
     .add("GET", "/health", () => ({ status: 200, body: { status: "ok" } }))
     .add("GET", "/ready", () => (ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not_ready" } }));
   addBeavaRoutes(rest, plane);
+  addTectonRoutes(rest, serving);
 
   const notFound: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];

@@ -89,20 +89,30 @@ export class Engine {
 
   // --- workspaces -------------------------------------------------------------------------------
 
-  createWorkspace(name: string, live: boolean): WorkspaceInfo {
+  /** Throws what createWorkspace would (invalid_argument, workspace_already_exists); changes nothing. */
+  checkNewWorkspace(name: string): void {
     if (!WORKSPACE_NAME.test(name)) {
       throw new TesseraError("invalid_argument", `invalid workspace name ${JSON.stringify(name)}: 1-64 letters, digits, '_' or '-', starting with a letter or digit`);
     }
     if (this.workspaces.has(name)) throw new TesseraError("workspace_already_exists", `workspace ${JSON.stringify(name)} already exists`);
+  }
+
+  createWorkspace(name: string, live: boolean): WorkspaceInfo {
+    this.checkNewWorkspace(name);
     this.workspaces.set(name, newWorkspace(name, live));
     return { name, live };
   }
 
-  deleteWorkspace(name: string): void {
+  /** Throws what deleteWorkspace would (workspace_not_found, failed_precondition); changes nothing. */
+  checkDeletableWorkspace(name: string): void {
     this.workspace(name);
     if (name === this.defaultWorkspace) {
       throw new TesseraError("failed_precondition", `the default workspace ${JSON.stringify(name)} cannot be deleted`);
     }
+  }
+
+  deleteWorkspace(name: string): void {
+    this.checkDeletableWorkspace(name);
     for (const t of this.workspaces.get(name)!.tables.values()) this.retiredColdEvictions += t.coldEvictions;
     this.workspaces.delete(name);
   }

@@ -5,7 +5,7 @@ import type { Row } from "../engine/index.ts";
  * machine. Commands are plain JSON data so the log can store them and recovery can re-apply them
  * with the time they were first applied at.
  */
-export type Command = RegisterCommand | PushCommandRecord | ResetCommand;
+export type Command = RegisterCommand | PushCommandRecord | ResetCommand | CreateWorkspaceCommand | DeleteWorkspaceCommand;
 
 export interface RegisterCommand {
   readonly type: "register";
@@ -25,4 +25,15 @@ export interface ResetCommand {
   readonly type: "reset";
   /** Absent: every workspace. */
   readonly workspace?: string;
+}
+
+export interface CreateWorkspaceCommand {
+  readonly type: "create_workspace";
+  readonly name: string;
+  readonly live: boolean;
+}
+
+export interface DeleteWorkspaceCommand {
+  readonly type: "delete_workspace";
+  readonly name: string;
 }

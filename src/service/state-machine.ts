@@ -1,6 +1,6 @@
-import type { Engine, PushOutcome, RegisterResponse, RegistrationPlan } from "../engine/index.ts";
+import type { Engine, PushOutcome, RegisterResponse, RegistrationPlan, WorkspaceInfo } from "../engine/index.ts";
 import { TesseraError } from "../errors/tessera-error.ts";
-import type { Command, PushCommandRecord, RegisterCommand, ResetCommand } from "./commands.ts";
+import type { Command, CreateWorkspaceCommand, DeleteWorkspaceCommand, PushCommandRecord, RegisterCommand, ResetCommand } from "./commands.ts";
 
 /**
  * Applies a logged command to the engine at its recorded time. The live path and recovery both come
@@ -9,6 +9,8 @@ import type { Command, PushCommandRecord, RegisterCommand, ResetCommand } from "
 export function applyCommand(engine: Engine, command: PushCommandRecord, lsn: number, now: number): PushOutcome;
 export function applyCommand(engine: Engine, command: RegisterCommand, lsn: number, now: number, plan?: RegistrationPlan): RegisterResponse;
 export function applyCommand(engine: Engine, command: ResetCommand, lsn: number, now: number): number;
+export function applyCommand(engine: Engine, command: CreateWorkspaceCommand, lsn: number, now: number): WorkspaceInfo;
+export function applyCommand(engine: Engine, command: DeleteWorkspaceCommand, lsn: number, now: number): void;
 export function applyCommand(engine: Engine, command: Command, lsn: number, now: number, plan?: RegistrationPlan): unknown {
   switch (command.type) {
     case "push":
@@ -22,5 +24,9 @@ export function applyCommand(engine: Engine, command: Command, lsn: number, now:
     }
     case "reset":
       return engine.reset(command.workspace);
+    case "create_workspace":
+      return engine.createWorkspace(command.name, command.live);
+    case "delete_workspace":
+      return engine.deleteWorkspace(command.name);
   }
 }
