@@ -1,0 +1,381 @@
+import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { FsyncMode } from "../config.ts";
+import { TesseraError } from "../errors/tessera-error.ts";
+import type { Appended, CommandLog } from "../service/command-log.ts";
+import type { Command } from "../service/commands.ts";
+import { encodeCommand, MSGPACK_FORMAT } from "./command-codec.ts";
+import type { CommandLogMetrics } from "./log-metrics.ts";
+import { lengthFor, MAX_RECORD_LENGTH, RECORD_HEADER_BYTES, RECORD_PREFIX_BYTES, sealRecord } from "./record-format.ts";
+import { recoverLog, type LogRecord, type RecoveryReport } from "./recover-log.ts";
+import { SEGMENT_HEADER, SEGMENT_HEADER_BYTES, segmentName, syncDir, type SegmentFile } from "./segment-files.ts";
+import { WriteBatch } from "./write-batch.ts";
+
+export interface FileCommandLogOptions {
+  /** The log directory, `<data-dir>/log`; created when missing. */
+  readonly dir: string;
+  /**
+   * When an append counts as durable (DESIGN §7): `always` once the batch holding it is fsynced;
+   * `interval` at once, with an fsync every fsyncIntervalMs; `off` at once, never fsynced.
+   */
+  readonly fsync: FsyncMode;
+  /** Period of the background fsync under `interval`. Default 10 ms. */
+  readonly fsyncIntervalMs?: number;
+  /** A segment is rolled when the next record would take it past this size. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /**
+   * Bytes appended but not yet handed to the disk beyond which appends are refused with
+   * resource_exhausted, so a stalled disk cannot grow memory without bound. Default 256 MiB.
+   */
+  readonly maxPendingBytes?: number;
+  /**
+   * Recovery: the first LSN to replay, one more than the snapshot's LSN. New LSNs start after the
+   * log's last record or after fromLsn - 1, whichever is later. Default 1.
+   */
+  readonly fromLsn?: number;
+  /** Recovery: applies one record, synchronously and in LSN order, before open() resolves. */
+  readonly onRecord?: (record: LogRecord) => void;
+  readonly metrics?: CommandLogMetrics;
+  /** Called once when a write or fsync fails, after the log has started refusing appends. */
+  readonly onFailure?: (error: TesseraError, cause: unknown) => void;
+}
+
+const DEFAULT_FSYNC_INTERVAL_MS = 10;
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
+
+const ignore = (): void => {};
+
+/**
+ * The durable command log (DESIGN §7): length-, CRC32C- and LSN-framed records in segment files,
+ * written with group commit. append() numbers and encodes a command synchronously into the pending
+ * batch; one writer turns each batch into a single write (and under `always` a single fsync whose
+ * promise every record of the batch shares), taking the next batch as soon as the previous one is
+ * done, so the batch grows with the disk's latency.
+ *
+ * A failed write or fsync is final: the log refuses every later append, and the promises of records
+ * not yet durable reject, all with wal_unavailable. Retrying is unsafe: after a failed fsync the
+ * kernel may have dropped the dirty pages it could not write, so only a restart (and recovery from
+ * what is on disk) knows what the log holds.
+ */
+export class FileCommandLog implements CommandLog {
+  /** What recovery found when the log was opened. */
+  readonly recovery: RecoveryReport;
+  private readonly dir: string;
+  private readonly policy: FsyncMode;
+  private readonly segmentBytes: number;
+  private readonly maxPendingBytes: number;
+  private readonly metrics: CommandLogMetrics | undefined;
+  private readonly onFailure: FileCommandLogOptions["onFailure"];
+  private readonly segments: SegmentFile[];
+  private readonly timer: NodeJS.Timeout | undefined;
+  private file: FileHandle;
+  /** Bytes the append side has put in its current segment, header included. */
+  private segmentUsed: number;
+  private nextLsn: number;
+  /** Every record up to here is in its file (page cache at least). */
+  private writtenLsn: number;
+  /** Every record up to here is fsynced. */
+  private syncedLsn: number;
+  private pending = new WriteBatch();
+  /** The batch being written; it holds records only while a write is in flight. */
+  private writing = new WriteBatch();
+  private pumping = false;
+  private scheduled = false;
+  private syncDue = false;
+  private failure: TesseraError | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  private constructor(options: FileCommandLogOptions, recovery: RecoveryReport, file: FileHandle, segments: SegmentFile[], segmentUsed: number, nextLsn: number) {
+    this.recovery = recovery;
+    this.dir = options.dir;
+    this.policy = options.fsync;
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.metrics = options.metrics;
+    this.onFailure = options.onFailure;
+    this.file = file;
+    this.segments = segments;
+    this.segmentUsed = segmentUsed;
+    this.nextLsn = nextLsn;
+    this.writtenLsn = this.syncedLsn = nextLsn - 1;
+    if (this.policy === "interval") {
+      this.timer = setInterval(() => this.syncTick(), options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Recovers the log in `options.dir` (replaying through onRecord, cutting a damaged tail: see
+   * recoverLog) and opens it for appends after the last intact record, or after fromLsn - 1 when
+   * that is later. Throws wal_unavailable when the directory cannot be used.
+   */
+  static async open(options: FileCommandLogOptions): Promise<FileCommandLog> {
+    const { dir } = options;
+    const fromLsn = options.fromLsn ?? 1;
+    let file: FileHandle | undefined;
+    try {
+      const made = await mkdir(dir, { recursive: true });
+      if (made !== undefined && options.fsync !== "off") await syncCreatedDirs(resolve(made), resolve(dir));
+      const recovery = recoverLog({ dir, fromLsn, onRecord: options.onRecord, metrics: options.metrics });
+      // After a process crash, recovery may have read records from the page cache that were never
+      // fsynced; the state now holds them, so they must be durable before anything else is acked.
+      if (options.fsync !== "off") for (const segment of recovery.segments) await syncFile(segment.path);
+      const nextLsn = Math.max(recovery.lastValidLsn, fromLsn - 1) + 1;
+      const segments = [...recovery.segments];
+      const last = segments.at(-1);
+      let used: number;
+      if (last !== undefined && nextLsn === recovery.lastValidLsn + 1) {
+        file = await open(last.path, "a");
+        used = (await file.stat()).size;
+      } else {
+        // Empty log, or a snapshot newer than the log: LSNs must continue after the snapshot's.
+        const path = join(dir, segmentName(nextLsn));
+        file = await createSegment(path, options.fsync);
+        segments.push({ firstLsn: nextLsn, path });
+        used = SEGMENT_HEADER_BYTES;
+      }
+      return new FileCommandLog(options, recovery, file, segments, used, nextLsn);
+    } catch (e) {
+      await file?.close().catch(ignore);
+      if (!isSystemError(e)) throw e;
+      throw new TesseraError("wal_unavailable", `wal_unavailable: cannot open the command log in ${dir}: ${e.message}`);
+    }
+  }
+
+  /**
+   * Numbers `command` and adds it to the pending batch. Throws wal_unavailable once the log has
+   * failed or is closing, resource_exhausted when too far behind the disk, and invalid_argument for
+   * a command beyond the record size limit; a refused command takes no LSN.
+   */
+  append(command: Command, now: number): Appended {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closing !== undefined) throw new TesseraError("wal_unavailable", "wal_unavailable: the command log is closed");
+    const encoded = encodeCommand(command);
+    const length = lengthFor(1 + encoded.length);
+    if (length > MAX_RECORD_LENGTH) {
+      throw new TesseraError("invalid_argument", `invalid_argument: a command of ${encoded.length} bytes exceeds the log's record limit`);
+    }
+    const recordBytes = RECORD_PREFIX_BYTES + length;
+    const batch = this.pending;
+    if (batch.length + recordBytes > this.maxPendingBytes) {
+      throw new TesseraError("resource_exhausted", "resource_exhausted: the command log is behind the disk; retry shortly");
+    }
+    const lsn = this.nextLsn++;
+    if (this.segmentUsed + recordBytes > this.segmentBytes && this.segmentUsed > SEGMENT_HEADER_BYTES) {
+      batch.rolls.push({ offset: batch.length, firstLsn: lsn });
+      this.segmentUsed = SEGMENT_HEADER_BYTES;
+    }
+    this.segmentUsed += recordBytes;
+    const offset = batch.reserve(recordBytes);
+    batch.bytes[offset + RECORD_HEADER_BYTES] = MSGPACK_FORMAT;
+    batch.bytes.set(encoded, offset + RECORD_HEADER_BYTES + 1);
+    sealRecord(batch.bytes, offset, length, lsn, now);
+    batch.records++;
+    batch.lastLsn = lsn;
+    this.schedule();
+    return { lsn, durable: this.policy === "always" ? batch.durable() : undefined };
+  }
+
+  whenDurable(lsn: number): Promise<void> | undefined {
+    if (lsn >= this.nextLsn) throw new RangeError(`LSN ${lsn} has not been appended`);
+    if (this.failure !== undefined) {
+      const confirmed = this.policy === "always" ? this.syncedLsn : this.writtenLsn;
+      return lsn <= confirmed ? undefined : Promise.reject(this.failure);
+    }
+    if (this.policy !== "always" || lsn <= this.syncedLsn) return undefined;
+    return this.writing.records > 0 && lsn <= this.writing.lastLsn ? this.writing.durable() : this.pending.durable();
+  }
+
+  /**
+   * Removes the segments whose records all have LSNs below `lsn` (call it with the snapshot's LSN
+   * + 1 once the snapshot is durable). The segment being appended to always stays. Returns how many
+   * segments were removed.
+   */
+  async deleteBefore(lsn: number): Promise<number> {
+    let removed = 0;
+    while (this.segments.length > 1 && this.segments[1]!.firstLsn <= lsn) {
+      const oldest = this.segments[0]!;
+      try {
+        await unlink(oldest.path);
+      } catch (e) {
+        // A concurrent call removed it first.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+      if (this.segments[0] === oldest) {
+        this.segments.shift();
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Writes and fsyncs everything appended (whatever the fsync mode) and closes the segment; appends
+   * are refused from the call on. Rejects with wal_unavailable when the log had failed or fails now.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.drain();
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      await this.sync();
+      this.syncedLsn = this.writtenLsn;
+      await this.file.close();
+    } catch (e) {
+      this.fail(e);
+      throw this.failure;
+    }
+  }
+
+  /** Resolves once nothing is pending or being written. */
+  private drain(): Promise<void> {
+    if (!this.pumping && this.pending.records === 0 && !this.syncDue) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      void this.pump();
+    });
+  }
+
+  /** Starts the writer on the next turn of the event loop, so that turn's appends share a batch. */
+  private schedule(): void {
+    if (this.pumping || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private syncTick(): void {
+    if (this.writtenLsn > this.syncedLsn) {
+      this.syncDue = true;
+      void this.pump();
+    }
+  }
+
+  /** The single writer: batches and interval fsyncs, one at a time, until there is nothing to do. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.failure === undefined) {
+        if (this.syncDue) {
+          this.syncDue = false;
+          const upTo = this.writtenLsn;
+          await this.sync();
+          this.syncedLsn = upTo;
+        } else if (this.pending.records > 0) {
+          await this.commit();
+        } else {
+          break;
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async commit(): Promise<void> {
+    const batch = this.pending;
+    this.pending = this.writing;
+    this.writing = batch;
+    let from = 0;
+    for (const roll of batch.rolls) {
+      await this.write(batch.bytes, from, roll.offset);
+      await this.roll(roll.firstLsn);
+      from = roll.offset;
+    }
+    await this.write(batch.bytes, from, batch.length);
+    this.writtenLsn = batch.lastLsn;
+    this.metrics?.batchWritten(batch.records, batch.length);
+    if (this.policy === "always") {
+      await this.sync();
+      this.syncedLsn = batch.lastLsn;
+    }
+    batch.settle();
+  }
+
+  private async write(bytes: Buffer, from: number, to: number): Promise<void> {
+    while (from < to) {
+      const { bytesWritten } = await this.file.write(bytes, from, to - from);
+      from += bytesWritten;
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const started = process.hrtime.bigint();
+    await this.file.datasync();
+    this.metrics?.synced(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Finishes the current segment (durably, unless fsync is off) and starts the one beginning at `firstLsn`. */
+  private async roll(firstLsn: number): Promise<void> {
+    if (this.policy !== "off") await this.sync();
+    await this.file.close();
+    const path = join(this.dir, segmentName(firstLsn));
+    this.file = await createSegment(path, this.policy);
+    this.segments.push({ firstLsn, path });
+  }
+
+  private fail(cause: unknown): void {
+    if (this.failure !== undefined) return;
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause);
+    this.failure = new TesseraError(
+      "wal_unavailable",
+      `wal_unavailable: writing the command log failed (${code}); no command is accepted until the server restarts`,
+    );
+    clearInterval(this.timer);
+    this.writing.settle(this.failure);
+    this.pending.settle(this.failure);
+    this.file.close().catch(ignore);
+    this.metrics?.failed();
+    this.onFailure?.(this.failure, cause);
+  }
+}
+
+/** Creates a segment with its header; unless fsync is off, the file and its directory entry are durable. */
+async function createSegment(path: string, policy: FsyncMode): Promise<FileHandle> {
+  const file = await open(path, "wx");
+  try {
+    for (let at = 0; at < SEGMENT_HEADER_BYTES; ) at += (await file.write(SEGMENT_HEADER, at, SEGMENT_HEADER_BYTES - at)).bytesWritten;
+    if (policy !== "off") {
+      await file.datasync();
+      await syncDir(dirname(path));
+    }
+    return file;
+  } catch (e) {
+    await file.close().catch(ignore);
+    throw e;
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, "r+");
+  try {
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** mkdir -p created `made` and everything below it down to `dir`: makes each new entry durable. */
+async function syncCreatedDirs(made: string, dir: string): Promise<void> {
+  for (let d = dir; ; d = dirname(d)) {
+    await syncDir(dirname(d));
+    if (d === made || d === dirname(d)) return;
+  }
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
+}
