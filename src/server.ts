@@ -18,7 +18,11 @@ import { featureServiceImpl } from "./transport/connect/feature-service.ts";
 import { workspaceServiceImpl } from "./transport/connect/workspace-service.ts";
 import { TcpServer } from "./transport/tcp/tcp-server.ts";
 import { systemClock, TestClock } from "./service/clock.ts";
-import { MemoryCommandLog } from "./service/command-log.ts";
+import { MemoryCommandLog, type CommandLog } from "./service/command-log.ts";
+import { applyCommand } from "./service/state-machine.ts";
+import { FileCommandLog } from "./storage/file-command-log.ts";
+import { PrometheusLogMetrics } from "./storage/log-metrics.ts";
+import { join } from "node:path";
 import { DataPlane } from "./service/data-plane.ts";
 import { FeatureServing } from "./service/feature-serving.ts";
 import { Workspaces } from "./service/workspaces.ts";
@@ -51,14 +55,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new ServerMetrics();
   const engine = new Engine();
+  const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
   const testClock = config.testMode ? new TestClock() : undefined;
   const clock = testClock ?? systemClock;
-  const log = new MemoryCommandLog();
-  const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION });
-  const serving = new FeatureServing({ engine, clock });
-  const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
-  const shutdown = new AbortController();
   let ready = false;
+  const log = await openCommandLog(config, engine, metrics, logger, () => {
+    ready = false;
+    health.setAll(ServingStatus.NOT_SERVING);
+  });
+  const serving = new FeatureServing({ engine, clock });
+  const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION, onRegistryPlanned: (_ws, next) => serving.prepareRegistry(next) });
+  const shutdown = new AbortController();
 
   const impls: ServiceImpls = {
     dataPlane: dataPlaneServiceImpl(plane),
@@ -122,6 +129,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await drained;
       clearTimeout(endStreams);
       shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+      await closeLog(log, logger);
       await admin.close();
       logger.info("shutdown complete");
       logger.flush();
@@ -130,6 +138,40 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
 
   return { http: httpAddr, tcp: tcpAddr, admin: adminAddr, metrics, readyLine, close };
+}
+
+/**
+ * The command log: none in memory-only mode; otherwise `<data-dir>/log`, replayed into the engine
+ * (with each command's recorded time) before any listener opens, so /ready means recovered.
+ */
+async function openCommandLog(config: TesseraConfig, engine: Engine, metrics: ServerMetrics, logger: Logger, onFailure: () => void): Promise<CommandLog> {
+  if (config.memoryOnly) return new MemoryCommandLog();
+  const log = await FileCommandLog.open({
+    dir: join(config.dataDir, "log"),
+    fsync: config.fsync,
+    onRecord: (r) => applyCommand(engine, r.command, r.lsn, r.now),
+    metrics: new PrometheusLogMetrics(metrics.registry),
+    onFailure: (err, cause) => {
+      logger.error({ err: cause }, `${err.message}: refusing writes until restart`);
+      onFailure();
+    },
+  });
+  const r = log.recovery;
+  logger.info({ replayed: r.replayed, lastLsn: r.lastValidLsn, durationMs: Math.round(r.durationMs) }, "command log recovered");
+  if (r.damage !== undefined) {
+    logger.warn({ reason: r.damage.reason, file: r.damage.file, offset: r.damage.offset, droppedBytes: r.damage.droppedBytes, quarantined: r.damage.quarantined }, "command log damaged: replay stopped at the first bad record; the rest is quarantined");
+  }
+  if (r.gaps.length > 0) logger.error({ gaps: r.gaps }, "command log has gaps: records are missing");
+  return log;
+}
+
+async function closeLog(log: CommandLog, logger: Logger): Promise<void> {
+  if (!(log instanceof FileCommandLog)) return;
+  try {
+    await log.close();
+  } catch (err) {
+    logger.error({ err }, "command log did not close cleanly");
+  }
 }
 
 /** The admin /registry body: per workspace, whether it is live, its registry version and node count. */

@@ -11,6 +11,7 @@ export function applyCommand(engine: Engine, command: RegisterCommand, lsn: numb
 export function applyCommand(engine: Engine, command: ResetCommand, lsn: number, now: number): number;
 export function applyCommand(engine: Engine, command: CreateWorkspaceCommand, lsn: number, now: number): WorkspaceInfo;
 export function applyCommand(engine: Engine, command: DeleteWorkspaceCommand, lsn: number, now: number): void;
+export function applyCommand(engine: Engine, command: Command, lsn: number, now: number): unknown;
 export function applyCommand(engine: Engine, command: Command, lsn: number, now: number, plan?: RegistrationPlan): unknown {
   switch (command.type) {
     case "push":
