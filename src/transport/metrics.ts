@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { RequestStats } from "./request-stats.ts";
 
 /** Wire protocols a request can arrive on; one label value each. */
 export type WireProtocol = "rest" | "connect" | "grpc" | "grpc_web" | "tcp";
@@ -9,31 +10,16 @@ export type WireProtocol = "rest" | "connect" | "grpc" | "grpc_web" | "tcp";
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"route" | "protocol" | "code">;
-  private readonly latency: Histogram<"route" | "protocol" | "code">;
+  private readonly requests: RequestStats;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tessera_" });
-    this.requests = new Counter({
-      name: "tessera_requests_total",
-      help: "Requests served, by route or RPC, wire protocol and result code",
-      labelNames: ["route", "protocol", "code"],
-      registers: [this.registry],
-    });
-    this.latency = new Histogram({
-      name: "tessera_request_duration_seconds",
-      help: "Time from request start to response end, by route or RPC, wire protocol and result code",
-      labelNames: ["route", "protocol", "code"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-      registers: [this.registry],
-    });
+    this.requests = new RequestStats(this.registry);
   }
 
-  /** Records one finished request; `startNs` from process.hrtime.bigint(). */
-  observe(route: string, protocol: WireProtocol, code: string, startNs: bigint): void {
-    const labels = { route, protocol, code };
-    this.requests.inc(labels);
-    this.latency.observe(labels, Number(process.hrtime.bigint() - startNs) / 1e9);
+  /** Records one finished request; `start` from performance.now() (no BigInt per request). */
+  observe(route: string, protocol: WireProtocol, code: string, start: number): void {
+    this.requests.observe(route, protocol, code, (performance.now() - start) / 1000);
   }
 }
 

@@ -33,7 +33,7 @@ export interface ConnectHandlerOptions {
 /** Records each RPC's code and latency, and maps domain errors through the one error table. */
 function metricsAndErrors(metrics: ServerMetrics): Interceptor {
   return (next) => async (req) => {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     const route = `/${req.service.typeName}/${req.method.name}`;
     const protocol = rpcProtocol(req.header.get("content-type"));
     try {

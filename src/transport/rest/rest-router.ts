@@ -98,7 +98,7 @@ export class RestRouter {
     const found = this.match(path);
     if (found === undefined) return false;
     const { route, params } = found;
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     const handler = route.handlers.get(req.method ?? "GET");
     const finish = (reply: RestReply): void => {
       send(res, reply);

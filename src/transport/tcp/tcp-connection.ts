@@ -162,11 +162,11 @@ export class TcpConnection {
   private dispatchBuffered(): boolean {
     const reader = this.reader;
     // One clock read per batch: the frames of one chunk arrived together.
-    let start: bigint | undefined;
+    let start: number | undefined;
     while (!this.blocked()) {
       const r = reader.next();
       if (r === Read.NEED_MORE) return true;
-      start ??= process.hrtime.bigint();
+      start ??= performance.now();
       if (r === Read.FRAME) this.dispatch(reader.op, reader.contentType, reader.payload, start);
       else {
         this.unframeable(r, reader.declared, start);
@@ -184,7 +184,7 @@ export class TcpConnection {
     );
   }
 
-  private dispatch(op: number, contentType: number, payload: Buffer, start: bigint): void {
+  private dispatch(op: number, contentType: number, payload: Buffer, start: number): void {
     const operation = operationOf(op);
     if (operation === undefined) {
       this.answerFailure("unknown_op", unknownOp(op), start);
@@ -204,7 +204,7 @@ export class TcpConnection {
     else this.answerSuccess(operation, replyType, result, start);
   }
 
-  private answerSuccess(operation: TcpOperation, contentType: number, value: unknown, start: bigint): void {
+  private answerSuccess(operation: TcpOperation, contentType: number, value: unknown, start: number): void {
     if (this.head === null) {
       this.writeSuccess(operation, contentType, value, start);
       return;
@@ -215,7 +215,7 @@ export class TcpConnection {
     this.enqueue({ bytes: writer.takeFrom(mark), next: null });
   }
 
-  private answerFailure(route: string, e: unknown, start: bigint): void {
+  private answerFailure(route: string, e: unknown, start: number): void {
     if (this.head === null) {
       this.writeFailure(route, e, start);
       return;
@@ -227,7 +227,7 @@ export class TcpConnection {
   }
 
   /** The reply waits for the service; everything after it queues behind it. */
-  private answerLater(promise: Promise<unknown>, operation: TcpOperation, contentType: number, start: bigint): void {
+  private answerLater(promise: Promise<unknown>, operation: TcpOperation, contentType: number, start: number): void {
     const slot: Slot = { bytes: null, next: null };
     this.enqueue(slot);
     const settle = (write: () => void): void => {
@@ -268,7 +268,7 @@ export class TcpConnection {
     this.guarded();
   }
 
-  private writeSuccess(operation: TcpOperation, contentType: number, value: unknown, start: bigint): void {
+  private writeSuccess(operation: TcpOperation, contentType: number, value: unknown, start: number): void {
     try {
       this.ctx.writer.value(operation.replyOp, contentType, value, operation.toJson);
     } catch (e) {
@@ -278,7 +278,7 @@ export class TcpConnection {
     this.ctx.metrics.observe(operation.name, "tcp", "ok", start);
   }
 
-  private writeFailure(route: string, e: unknown, start: bigint): void {
+  private writeFailure(route: string, e: unknown, start: number): void {
     const error = asTesseraError(e);
     if (!(e instanceof TesseraError)) this.ctx.logger.error({ err: e, route }, "tcp request failed");
     let text: string;
@@ -292,7 +292,7 @@ export class TcpConnection {
   }
 
   /** The declared length is out of bounds: nothing after it can be framed, so answer and close. */
-  private unframeable(result: ReadResult, declared: number, start: bigint): void {
+  private unframeable(result: ReadResult, declared: number, start: number): void {
     const limit = this.ctx.limits.maxPayloadBytes + MIN_FRAME_LENGTH;
     const error =
       result === Read.TOO_LARGE
