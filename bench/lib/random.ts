@@ -1,47 +1,13 @@
-/** Seeded random streams for tests and benchmarks: deterministic across runs and machines. */
+/**
+ * Seeded random streams for tests and benchmarks: deterministic across runs and machines. The
+ * generators live with the demo (product code does not import from bench/); this adds what only the
+ * tests need.
+ */
+import type { Rng } from "../../src/demo/random.ts";
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-}
-
-/** mulberry32: small, fast, and good enough for test streams. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return {
-    next(): number {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
+export { createRng as rng, normal, zipf, type Rng } from "../../src/demo/random.ts";
 
 /** A uniformly random integer in [0, 2^53), standing in for a perfect 53-bit hash. */
 export function randomHash(r: Rng): number {
   return Math.floor(r.next() * 2 ** 21) * 2 ** 32 + Math.floor(r.next() * 2 ** 32);
-}
-
-export function normal(r: Rng): number {
-  const u = 1 - r.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next());
-}
-
-/** Draws ranks 1..n with P(i) ∝ 1/i^s. */
-export function zipf(r: Rng, n: number, s: number): () => number {
-  const cdf = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) cdf[i] = total += 1 / (i + 1) ** s;
-  return () => {
-    const u = r.next() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
-  };
 }

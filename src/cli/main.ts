@@ -3,6 +3,7 @@ import { ConfigError, DEFAULT_CONFIG, formatAddress, resolveConfig, type RawOpti
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
 import { SERVER_VERSION } from "../version.ts";
+import { demoCommand } from "./demo.ts";
 
 const program = new Command("tessera").description("Tessera real-time feature platform").version(SERVER_VERSION);
 
@@ -73,5 +74,7 @@ program
     // Handlers were installed before the ready line: whoever reads it may signal at once.
     process.stdout.write(server.readyLine + "\n");
   });
+
+program.addCommand(demoCommand());
 
 await program.parseAsync(process.argv);
