@@ -33,7 +33,8 @@ for (const ex of examples()) {
     // The README shows the default ports; the test server runs on free ones.
     const command = ex.command
       .replaceAll("127.0.0.1:8080", `${server.http.host}:${server.http.port}`)
-      .replaceAll("127.0.0.1:8090", `${server.admin.host}:${server.admin.port}`);
+      .replaceAll("127.0.0.1:8090", `${server.admin.host}:${server.admin.port}`)
+      .replaceAll("127.0.0.1:8081", `${server.tcp?.host}:${server.tcp?.port}`);
     const { stdout } = await run("bash", ["-euo", "pipefail", "-c", command], {
       cwd: ROOT,
       timeout: 60_000,
