@@ -13,10 +13,19 @@ export interface BareEcho extends ReadyChild {
   readonly h2cUrl: string;
 }
 
-/** `responseBody` is what every request gets back; default `{"status":"ok"}`. */
-export async function spawnBareEcho(responseBody?: string): Promise<BareEcho> {
+export interface BareEchoOptions {
+  /**
+   * JSON echo: JSON.parse every request body and answer JSON.stringify of a small object
+   * (`{"ack_lsn":n,"idempotent_replay":false,"registry_version":1}`) instead of the fixed body.
+   */
+  readonly json?: boolean;
+}
+
+/** `responseBody` is what every request gets back; default `{"status":"ok"}` (ignored with `json`). */
+export async function spawnBareEcho(responseBody?: string, options: BareEchoOptions = {}): Promise<BareEcho> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (responseBody !== undefined) env["BENCH_ECHO_BODY"] = responseBody;
+  if (options.json === true) env["BENCH_ECHO_JSON"] = "1";
   const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, CHILD], { readyPattern: /echo ready [^\n]*/, env });
   const fields = readyFields(child.readyLine, 2);
   const http = parseHostPort(fields["http"] as string);

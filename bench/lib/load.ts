@@ -24,6 +24,19 @@ export interface RequestSpec {
   readonly headers?: Readonly<Record<string, string>>;
   /** Sent as is on every request; build it once, outside the loop. */
   readonly body?: Buffer;
+  /**
+   * Instead of `body`: pre-built bodies sent in turn (request i carries bodies[i mod n]), for
+   * workloads whose requests differ (keys, values) but must cost the client nothing to build.
+   */
+  readonly bodies?: readonly Buffer[];
+}
+
+/** Cycles through `req.bodies` (or repeats `req.body`). */
+function bodyCycle(req: RequestSpec): () => Buffer | undefined {
+  const bodies = req.bodies;
+  if (bodies === undefined || bodies.length === 0) return () => req.body;
+  let i = 0;
+  return () => bodies[i++ % bodies.length];
 }
 
 export interface ResponseInfo {
@@ -169,9 +182,20 @@ export async function loadHttp1(baseUrl: string, req: RequestSpec, opts: LoadOpt
     path: req.path,
     headers,
   };
+  // With `bodies`, one options object per body (its content-length), built before the loop.
+  const bodies = req.bodies !== undefined && req.bodies.length > 0 ? req.bodies : undefined;
+  const perBody = bodies?.map((b) => ({ ...requestOptions, headers: { ...headers, "content-length": String(b.length) } }));
+  let nextBody = 0;
   const send: Send = () =>
     new Promise((resolve, reject) => {
-      const r = http.request(requestOptions, (res) => {
+      let body = req.body;
+      let options = requestOptions;
+      if (bodies !== undefined && perBody !== undefined) {
+        const i = nextBody++ % bodies.length;
+        body = bodies[i];
+        options = perBody[i] as http.RequestOptions;
+      }
+      const r = http.request(options, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
@@ -181,7 +205,7 @@ export async function loadHttp1(baseUrl: string, req: RequestSpec, opts: LoadOpt
       });
       r.on("socket", (s) => sockets.add(s));
       r.on("error", reject);
-      r.end(req.body);
+      r.end(body);
     });
   try {
     return await closedLoop(send, opts, () => sockets.size);
@@ -216,11 +240,13 @@ export async function loadH2(baseUrl: string, req: RequestSpec, opts: H2LoadOpti
     ),
   );
   const headers: http2.OutgoingHttpHeaders = { ...req.headers, ":method": req.method, ":path": req.path };
+  const nextBody = bodyCycle(req);
   let next = 0;
   const send: Send = () =>
     new Promise((resolve, reject) => {
       const session = sessions[next++ % sessions.length] as http2.ClientHttp2Session;
-      const stream = session.request(headers, { endStream: req.body === undefined });
+      const body = nextBody();
+      const stream = session.request(headers, { endStream: body === undefined });
       let status = 0;
       let resHeaders: http.IncomingHttpHeaders = {};
       let trailers: Record<string, string | string[] | undefined> = {};
@@ -233,7 +259,7 @@ export async function loadH2(baseUrl: string, req: RequestSpec, opts: H2LoadOpti
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => resolve({ status, headers: resHeaders, trailers, body: Buffer.concat(chunks) }));
       stream.on("error", reject);
-      if (req.body !== undefined) stream.end(req.body);
+      if (body !== undefined) stream.end(body);
     });
   try {
     // Sessions are never re-opened: one that breaks shows up as errors on every later request.

@@ -10,16 +10,24 @@ const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
 export interface TesseraServer extends ReadyChild {
   readonly http: HostPort;
+  /** The framed TCP listener; null when off (the default here; pass `--tcp 127.0.0.1:0` to enable). */
+  readonly tcp: HostPort | null;
   readonly admin: HostPort;
   /** Base URL of the main (Connect + REST) port. */
   readonly url: string;
   readonly adminUrl: string;
 }
 
+export interface SpawnTesseraOptions {
+  /** Extra node flags before the script, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the server. */
+  readonly nodeArgs?: readonly string[];
+}
+
 /** `extraArgs` are appended after the defaults, so they override them (commander keeps the last value). */
-export async function spawnTessera(extraArgs: readonly string[] = []): Promise<TesseraServer> {
+export async function spawnTessera(extraArgs: readonly string[] = [], options: SpawnTesseraOptions = {}): Promise<TesseraServer> {
   const args = [
     ...TS_NODE_ARGS,
+    ...(options.nodeArgs ?? []),
     CLI,
     "serve",
     "--http", "127.0.0.1:0",
@@ -36,5 +44,6 @@ export async function spawnTessera(extraArgs: readonly string[] = []): Promise<T
   const fields = readyFields(child.readyLine, 2);
   const http = parseHostPort(fields["http"] as string);
   const admin = parseHostPort(fields["admin"] as string);
-  return { ...child, http, admin, url: baseUrl(http), adminUrl: baseUrl(admin) };
+  const tcp = fields["tcp"] === undefined || fields["tcp"] === "off" ? null : parseHostPort(fields["tcp"]);
+  return { ...child, http, tcp, admin, url: baseUrl(http), adminUrl: baseUrl(admin) };
 }
