@@ -32,6 +32,10 @@ export interface TesseraConfig {
   readonly testMode: boolean;
   /** Default info. */
   readonly logLevel: LogLevel;
+  /** TESSERA_ADMIN_KEY (env only): the bootstrap admin API key; absent: generated into <data-dir>/admin.key. */
+  readonly adminKey?: string;
+  /** TESSERA_MASTER_KEY (env only): base64 of the 32-byte secrets master key; absent: <data-dir>/master.key. */
+  readonly masterKey?: string;
 }
 
 /** One option: its flag, env var and YAML key, so the three sources can never drift apart. */
@@ -100,9 +104,31 @@ export function resolveConfig(input: ResolveInput): TesseraConfig {
     const raw = flags[spec.key] ?? fromEnv[spec.key] ?? fromFile[spec.key];
     if (raw !== undefined) merged[spec.key] = convert(spec, raw, sourceOf(spec, flags, fromEnv));
   }
+  readKeyEnv(input.env ?? {}, merged);
   const config = merged as unknown as TesseraConfig;
   refuseUnsafe(config);
   return config;
+}
+
+/**
+ * The two secrets come from the environment only (never flags, which other users can see, nor the
+ * YAML file); they are added to the config only when set.
+ */
+function readKeyEnv(env: Readonly<Record<string, string | undefined>>, merged: Record<string, unknown>): void {
+  const admin = env["TESSERA_ADMIN_KEY"];
+  if (admin !== undefined && admin !== "") {
+    if (admin.length < 16 || admin.length > 512 || /\s/.test(admin)) {
+      throw new ConfigError("env TESSERA_ADMIN_KEY: must be 16 to 512 characters without whitespace");
+    }
+    merged["adminKey"] = admin;
+  }
+  const master = env["TESSERA_MASTER_KEY"];
+  if (master !== undefined && master !== "") {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(master) || Buffer.from(master, "base64").length !== 32) {
+      throw new ConfigError("env TESSERA_MASTER_KEY: must be the base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
+    }
+    merged["masterKey"] = master;
+  }
 }
 
 function sourceOf(spec: OptionSpec, flags: RawOptions, env: RawOptions): string {

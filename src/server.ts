@@ -19,7 +19,6 @@ import { workspaceServiceImpl } from "./transport/connect/workspace-service.ts";
 import { TcpServer } from "./transport/tcp/tcp-server.ts";
 import { systemClock, TestClock } from "./service/clock.ts";
 import { MemoryCommandLog, type CommandLog } from "./service/command-log.ts";
-import { applyCommand } from "./service/state-machine.ts";
 import { FileCommandLog } from "./storage/file-command-log.ts";
 import { PrometheusLogMetrics } from "./storage/log-metrics.ts";
 import { join } from "node:path";
@@ -27,6 +26,17 @@ import { DataPlane } from "./service/data-plane.ts";
 import { FeatureServing } from "./service/feature-serving.ts";
 import { Workspaces } from "./service/workspaces.ts";
 import { SERVER_VERSION } from "./version.ts";
+import { Authenticator } from "./auth/authenticator.ts";
+import { AuthAdmin } from "./service/auth-admin.ts";
+import { AuditLog } from "./service/auth-audit.ts";
+import { loadBootKeys } from "./service/auth-bootstrap.ts";
+import { ControlPlane, ControlPlaneWriter, replayCommand } from "./service/auth-control-plane.ts";
+import { AccessControl } from "./service/authorization.ts";
+import { Secrets } from "./service/secrets-service.ts";
+import { authGate, authServiceImpl } from "./transport/connect/auth-service.ts";
+import { secretsServiceImpl } from "./transport/connect/secrets-service.ts";
+import { addAuthRoutes } from "./transport/rest/auth-routes.ts";
+import { addSecretsRoutes } from "./transport/rest/secrets-routes.ts";
 
 export interface StartOptions {
   readonly config: TesseraConfig;
@@ -59,25 +69,40 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const testClock = config.testMode ? new TestClock() : undefined;
   const clock = testClock ?? systemClock;
   let ready = false;
-  const log = await openCommandLog(config, engine, metrics, logger, () => {
+  // Auth and secrets (DESIGN §6): keys first, then the control-plane state the log replays into.
+  const keys = loadBootKeys(config, logger);
+  const controlPlane = new ControlPlane();
+  const authRequired = config.auth === "required";
+  const access = new AccessControl(authRequired, controlPlane.auth);
+  const authenticator = authRequired ? new Authenticator(controlPlane.auth, keys.adminKey) : undefined;
+  const audit = new AuditLog(logger);
+  const log = await openCommandLog(config, engine, controlPlane, metrics, logger, () => {
     ready = false;
     health.setAll(ServingStatus.NOT_SERVING);
   });
-  const serving = new FeatureServing({ engine, clock });
-  const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION, onRegistryPlanned: (_ws, next) => serving.prepareRegistry(next) });
+  const serving = new FeatureServing({ engine, clock, access });
+  const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION, onRegistryPlanned: (_ws, next) => serving.prepareRegistry(next), access });
+  const controlWriter = new ControlPlaneWriter(controlPlane, log, clock);
+  const workspaceExists = (name: string): boolean => engine.listWorkspaces().some((w) => w.name === name);
+  const authAdmin = new AuthAdmin({ writer: controlWriter, access, audit, workspaceExists, scopeExists: (name) => controlPlane.secrets.scopes.has(name) });
+  const secrets = new Secrets({ writer: controlWriter, access, audit, masterKey: keys.masterKey });
   const shutdown = new AbortController();
 
   const impls: ServiceImpls = {
     dataPlane: dataPlaneServiceImpl(plane),
     featureService: featureServiceImpl(serving),
-    workspace: workspaceServiceImpl(new Workspaces({ engine, log, clock })),
+    workspace: workspaceServiceImpl(new Workspaces({ engine, log, clock, access, audit, onDeleted: (name) => controlPlane.workspaceDeleted(name) })),
+    auth: authServiceImpl(authAdmin),
+    secrets: secretsServiceImpl(secrets),
   };
-  const rest = new RestRouter();
+  const rest = new RestRouter(authenticator === undefined ? {} : { authenticate: (header) => authenticator.fromHeader(header) });
   rest
-    .add("GET", "/health", () => ({ status: 200, body: { status: "ok" } }))
-    .add("GET", "/ready", () => (ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not_ready" } }));
+    .add("GET", "/health", () => ({ status: 200, body: { status: "ok" } }), "beava", "public")
+    .add("GET", "/ready", () => (ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not_ready" } }), "beava", "public");
   addBeavaRoutes(rest, plane);
   addTectonRoutes(rest, serving);
+  addAuthRoutes(rest, authAdmin);
+  addSecretsRoutes(rest, secrets);
 
   const notFound: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -89,6 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     shutdownSignal: shutdown.signal,
     fallback: notFound,
+    ...(authenticator === undefined ? {} : { requestGate: authGate(authenticator) }),
   });
   const front = new DualProtocolServer((req, res) => {
     if (!rest.handle(req, res, metrics)) connect(req, res);
@@ -99,7 +125,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     registry: () => registrySummary(engine),
   });
 
-  const tcp = config.tcp === null ? null : new TcpServer({ plane, metrics, logger });
+  const tcp =
+    config.tcp === null
+      ? null
+      : new TcpServer({ plane, metrics, logger, ...(authenticator === undefined ? {} : { authenticate: (key: unknown) => authenticator.fromKey(key) }) });
 
   const httpAddr = await front.listen(config.http);
   const tcpAddr = tcp === null || config.tcp === null ? null : await tcp.listen(config.tcp);
@@ -144,12 +173,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
  * The command log: none in memory-only mode; otherwise `<data-dir>/log`, replayed into the engine
  * (with each command's recorded time) before any listener opens, so /ready means recovered.
  */
-async function openCommandLog(config: TesseraConfig, engine: Engine, metrics: ServerMetrics, logger: Logger, onFailure: () => void): Promise<CommandLog> {
+async function openCommandLog(config: TesseraConfig, engine: Engine, controlPlane: ControlPlane, metrics: ServerMetrics, logger: Logger, onFailure: () => void): Promise<CommandLog> {
   if (config.memoryOnly) return new MemoryCommandLog();
   const log = await FileCommandLog.open({
     dir: join(config.dataDir, "log"),
     fsync: config.fsync,
-    onRecord: (r) => applyCommand(engine, r.command, r.lsn, r.now),
+    onRecord: (r) => replayCommand(engine, controlPlane, r.command, r.lsn, r.now),
     metrics: new PrometheusLogMetrics(metrics.registry),
     onFailure: (err, cause) => {
       logger.error({ err: cause }, `${err.message}: refusing writes until restart`);

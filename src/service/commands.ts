@@ -1,11 +1,21 @@
+import type { AuthCommand } from "../auth/auth-commands.ts";
 import type { Row } from "../engine/index.ts";
+import type { SecretCommand } from "../secrets/secret-commands.ts";
 
 /**
  * Every mutation is a command (DESIGN §1): appended to the command log, then applied to the state
  * machine. Commands are plain JSON data so the log can store them and recovery can re-apply them
  * with the time they were first applied at.
  */
-export type Command = RegisterCommand | PushCommandRecord | ResetCommand | CreateWorkspaceCommand | DeleteWorkspaceCommand;
+export type Command =
+  | RegisterCommand
+  | PushCommandRecord
+  | ResetCommand
+  | CreateWorkspaceCommand
+  | DeleteWorkspaceCommand
+  // Control plane (src/service/auth-control-plane.ts applies them): principals, keys, roles, secrets.
+  | AuthCommand
+  | SecretCommand;
 
 export interface RegisterCommand {
   readonly type: "register";

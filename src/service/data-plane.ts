@@ -1,6 +1,8 @@
-import type { Engine, Value } from "../engine/index.ts";
+import type { Caller } from "../auth/caller.ts";
+import type { Engine, Registry, Value } from "../engine/index.ts";
 import { TesseraError } from "../errors/tessera-error.ts";
 import { asTesseraError } from "../errors/wire-errors.ts";
+import { ALLOW_ALL, type AccessControl } from "./authorization.ts";
 import type { Clock, TestClock } from "./clock.ts";
 import type { CommandLog } from "./command-log.ts";
 import { applyCommand } from "./state-machine.ts";
@@ -23,6 +25,14 @@ export interface DataPlaneOptions {
   /** Set in test mode: enables reset and clock control. */
   readonly testClock?: TestClock;
   readonly serverVersion: string;
+  /**
+   * Called with the registry a registration will install, after validation and before it is logged;
+   * throwing rejects the registration (nothing is logged or applied). Feature serving compiles its
+   * read plans here (DESIGN §8).
+   */
+  readonly onRegistryPlanned?: (workspace: string, next: Registry) => void;
+  /** Authorization (DESIGN §6); absent: everything is allowed (--auth off, unit tests). */
+  readonly access?: AccessControl;
 }
 
 export interface PushReply {
@@ -79,6 +89,8 @@ export class DataPlane {
   private readonly clock: Clock;
   private readonly testClock: TestClock | undefined;
   private readonly serverVersion: string;
+  private readonly onRegistryPlanned: DataPlaneOptions["onRegistryPlanned"];
+  private readonly access: AccessControl;
 
   constructor(options: DataPlaneOptions) {
     this.engine = options.engine;
@@ -86,15 +98,19 @@ export class DataPlane {
     this.clock = options.clock;
     this.testClock = options.testClock;
     this.serverVersion = options.serverVersion;
+    this.onRegistryPlanned = options.onRegistryPlanned;
+    this.access = options.access ?? ALLOW_ALL;
   }
 
   /** Full-state registration (beava §1): dry_run and no-ops answer at once; changes go through the log. */
-  register(body: unknown): Ack<unknown> {
+  register(body: unknown, caller?: Caller): Ack<unknown> {
     const ws = workspaceOf(body);
+    this.access.workspace(caller, "register", ws);
     try {
       const envelope = registerShape(body);
       const plan = this.engine.planRegister(ws, envelope);
       if (plan.kind !== "apply") return plan.response;
+      this.onRegistryPlanned?.(ws, plan.next);
       const now = this.clock.now();
       const { lsn, durable } = this.log.append({ type: "register", workspace: ws, envelope }, now);
       const response = applyCommand(this.engine, { type: "register", workspace: ws, envelope }, lsn, now, plan);
@@ -104,8 +120,9 @@ export class DataPlane {
     }
   }
 
-  push(body: unknown): Ack<PushReply> {
+  push(body: unknown, caller?: Caller): Ack<PushReply> {
     const ws = workspaceOf(body);
+    this.access.workspace(caller, "push", ws);
     const { event, data } = pushShape(body);
     try {
       return this.pushOne(ws, event, data);
@@ -115,8 +132,9 @@ export class DataPlane {
   }
 
   /** Each event gets its own outcome, in order; a rejected event does not affect the others. */
-  pushBatch(body: unknown): Ack<PushBatchReply> {
+  pushBatch(body: unknown, caller?: Caller): Ack<PushBatchReply> {
     const ws = workspaceOf(body);
+    this.access.workspace(caller, "push_batch", ws);
     this.engine.workspace(ws);
     const events = pushBatchShape(body);
     const outcomes: PushOutcome[] = new Array(events.length);
@@ -137,8 +155,13 @@ export class DataPlane {
   }
 
   /** A client stream of pushes into one workspace, summarised when it ends. */
-  openPushStream(): PushStreamWriter {
-    return new PushStreamWriter(this);
+  openPushStream(caller?: Caller): PushStreamWriter {
+    return new PushStreamWriter(this, caller);
+  }
+
+  /** A push stream's check, per message (a key revoked mid-stream stops it). */
+  authorizeStreamPush(caller: Caller | undefined, ws: string): void {
+    this.access.workspace(caller, "push", ws);
   }
 
   /** Validates, logs and applies one push; a dedupe replay answers the original ack. */
@@ -158,8 +181,9 @@ export class DataPlane {
   }
 
   /** One row: `{}` for a cold start; the whole call fails for an unknown feature. */
-  get(body: unknown): FeatureRow {
+  get(body: unknown, caller?: Caller): FeatureRow {
     const ws = workspaceOf(body);
+    this.access.workspace(caller, "get", ws);
     return this.readRow(ws, getShape(body), this.clock.now());
   }
 
@@ -167,8 +191,9 @@ export class DataPlane {
    * Many rows at one read time. Bad entries (shape, unknown table, bad key) fail alone; an unknown
    * feature on an existing table fails the whole call (beava §5.2).
    */
-  batchGet(body: unknown): BatchGetReply {
+  batchGet(body: unknown, caller?: Caller): BatchGetReply {
     const ws = workspaceOf(body);
+    this.access.workspace(caller, "batch_get", ws);
     this.engine.workspace(ws);
     const requests = batchGetShape(body);
     const now = this.clock.now();
@@ -188,12 +213,14 @@ export class DataPlane {
     return this.engine.registryVersion(ws);
   }
 
-  ping(): PingReply {
+  ping(caller?: Caller): PingReply {
+    this.access.authenticated(caller);
     return { pong: true, server_version: this.serverVersion, registry_version: this.engine.registryVersion(DEFAULT_WORKSPACE) };
   }
 
   /** Test mode only: clears the registry, state and dedupe cache of `workspace` (all when absent). */
-  reset(body: unknown): Ack<ResetReply> {
+  reset(body: unknown, caller?: Caller): Ack<ResetReply> {
+    this.access.instance(caller, "reset");
     this.requireTestMode("reset");
     const named = typeof body === "object" && body !== null && (body as Record<string, unknown>)["workspace"] !== undefined;
     const ws = named ? workspaceOf(body) : undefined;
@@ -207,7 +234,8 @@ export class DataPlane {
   }
 
   /** Test mode only: POST /test/clock. */
-  controlClock(body: unknown): { now_ms: number } {
+  controlClock(body: unknown, caller?: Caller): { now_ms: number } {
+    this.access.instance(caller, "test_clock");
     return { now_ms: this.requireTestMode("test clock").control(body) };
   }
 
@@ -244,13 +272,15 @@ export class DataPlane {
 /** Accumulates a push stream's outcomes; `finish` waits for the last ack to be durable. */
 export class PushStreamWriter {
   private readonly plane: DataPlane;
+  private readonly caller: Caller | undefined;
   private index = 0;
   private workspace: string | undefined;
   private last: Promise<unknown> | undefined;
   private readonly summary: PushStreamSummary = { accepted: 0, replayed: 0, rejected: 0, last_ack_lsn: 0, errors: [], registry_version: 0 };
 
-  constructor(plane: DataPlane) {
+  constructor(plane: DataPlane, caller?: Caller) {
     this.plane = plane;
+    this.caller = caller;
   }
 
   /** One message of the stream; only the first message's workspace counts. */
@@ -258,12 +288,15 @@ export class PushStreamWriter {
     const i = this.index++;
     try {
       this.workspace ??= workspaceOf(body);
+      this.plane.authorizeStreamPush(this.caller, this.workspace);
       const { event, data } = pushShape(body);
       const r = this.plane.pushOne(this.workspace, event, data);
       // Acks become durable in LSN order, so waiting for the newest covers the ones before it.
       if (r instanceof Promise) this.last = r.then((v) => this.count(v));
       else this.count(r);
     } catch (e) {
+      // A caller not allowed to push ends the whole stream with that error.
+      if (e instanceof TesseraError && (e.code === "permission_denied" || e.code === "unauthenticated")) throw e;
       this.summary.rejected++;
       if (this.summary.errors.length < MAX_STREAM_ERRORS) this.summary.errors.push({ index: i, error: entryError(e).error });
     }

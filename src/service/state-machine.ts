@@ -29,5 +29,8 @@ export function applyCommand(engine: Engine, command: Command, lsn: number, now:
       return engine.createWorkspace(command.name, command.live);
     case "delete_workspace":
       return engine.deleteWorkspace(command.name);
+    default:
+      // Principals, keys, roles and secrets are applied by the control plane (auth-control-plane.ts).
+      throw new TesseraError("internal_error", `command ${command.type} is not an engine command`);
   }
 }

@@ -49,10 +49,10 @@ const keyParsers: Readonly<Record<string, JoinKeyParser>> = {
   },
 };
 
-export function joinKeyParser(t: ValueType): JoinKeyParser {
+/** The registry accepts only str, i64, bool and datetime key columns; a plan for anything else fails its registration. */
+export function joinKeyParser(name: string, t: ValueType): JoinKeyParser {
   const p = keyParsers[t.kind];
-  // Registration only accepts str, i64, bool and datetime key columns.
-  if (p === undefined) throw new Error(`no join key parser for type ${t.kind}`);
+  if (p === undefined) throw new Error(`join key ${JSON.stringify(name)} has type ${t.kind}, which joinKeyMap cannot carry (string, int64, boolean or timestamp keys only)`);
   return p;
 }
 
@@ -101,9 +101,9 @@ const contextParsers: Readonly<Record<string, ContextParser>> = {
   },
 };
 
-export function contextParser(t: ValueType): ContextParser {
+/** Request fields have event wire types, which all have a parser; a plan for anything else fails its registration. */
+export function contextParser(name: string, t: ValueType): ContextParser {
   const p = contextParsers[t.kind];
-  // Request fields come from event wire types, which all have a parser.
-  if (p === undefined) throw new Error(`no request context parser for type ${t.kind}`);
+  if (p === undefined) throw new Error(`request context key ${JSON.stringify(name)} has type ${t.kind}, which requestContextMap cannot carry`);
   return p;
 }

@@ -1,5 +1,5 @@
 import type { CompiledFeatureService, CompiledRealtime, Registry, Value, ValueType, WindowSpec } from "../engine/index.ts";
-import { dataTypeOf } from "./data-type.ts";
+import { dataTypeOf, type DataType } from "./data-type.ts";
 import { contextParser, joinKeyParser, type ContextParser, type JoinKeyParser } from "./input-values.ts";
 import { compileEncoder, type ValueEncoder } from "./value-encoder.ts";
 
@@ -25,8 +25,14 @@ export interface RequestField {
 /** One engine read per row: every feature the service needs from one table, outputs and realtime inputs alike. */
 export interface TableStep {
   readonly table: string;
-  /** Sorted. */
+  /**
+   * What the read returns, in order: every feature of the table in declared order when the service
+   * needs them all (the engine's full-row read then allocates nothing but the values), else the
+   * needed ones, sorted.
+   */
   readonly features: readonly string[];
+  /** Read every feature (features is the table's declared order). */
+  readonly readAll: boolean;
   readonly windows: readonly WindowSpec[];
   /** Per feature: a `count` (null-count coercion applies). */
   readonly isCount: readonly boolean[];
@@ -53,6 +59,12 @@ export interface OutputSlot {
   /** Index into the step's features. */
   readonly index: number;
   readonly encode: ValueEncoder;
+  /** `<prefix>.<feature>`. */
+  readonly name: string;
+  readonly dataType: DataType;
+  /** A realtime view's description and tags (empty for table features). */
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
   /** Pre-rendered metadata members, each `"key":value`. */
   readonly nameJson: string;
   readonly dataTypeJson: string;
@@ -76,7 +88,7 @@ export interface ReadPlan {
 }
 
 export function compileReadPlan(registry: Registry, fs: CompiledFeatureService): ReadPlan {
-  const joinKeys: JoinKeySlot[] = fs.joinKeys.map((k) => ({ name: k.name, type: k.type, parse: joinKeyParser(k.type) }));
+  const joinKeys: JoinKeySlot[] = fs.joinKeys.map((k) => ({ name: k.name, type: k.type, parse: joinKeyParser(k.name, k.type) }));
   const joinKeyIndex = new Map(joinKeys.map((k, i) => [k.name, i]));
 
   // Every table feature needed, per table: the service's own selections and the realtime inputs.
@@ -89,11 +101,14 @@ export function compileReadPlan(registry: Registry, fs: CompiledFeatureService):
   const tables: TableStep[] = fs.tables.map((table, i) => {
     stepIndex.set(table, i);
     const compiled = registry.tables.get(table)!;
-    const features = [...needed.get(table)!].sort();
+    const wanted = needed.get(table)!;
+    const readAll = wanted.size === compiled.aggregations.length;
+    const features = readAll ? compiled.aggregations.map((a) => a.feature) : [...wanted].sort();
     const specs = features.map((f) => compiled.aggregations.find((a) => a.feature === f)!);
     return {
       table,
       features,
+      readAll,
       windows: specs.map((s) => s.window),
       isCount: specs.map((s) => s.isCount),
       absent: specs.map(() => null),
@@ -115,16 +130,21 @@ export function compileReadPlan(registry: Registry, fs: CompiledFeatureService):
     const view = o.source === "realtime" ? views.find((v) => v.name === o.node)! : undefined;
     const at = view !== undefined ? { step: views.indexOf(view), index: view.features.findIndex((f) => f.name === o.feature) } : featureIndex(o.node, o.feature);
     // Only realtime views carry descriptions and tags (aggregations have neither).
-    const description = view?.description;
-    const tags = view?.tags;
+    const description = view?.description ?? "";
+    const tags = view?.tags ?? {};
+    const dataType = dataTypeOf(o.type);
     return {
       source: o.source,
       ...at,
       encode: compileEncoder(o.type),
+      name: o.name,
+      dataType,
+      description,
+      tags,
       nameJson: `"name":${JSON.stringify(o.name)}`,
-      dataTypeJson: `"dataType":${JSON.stringify(dataTypeOf(o.type))}`,
-      descriptionJson: description === undefined || description === "" ? undefined : `"description":${JSON.stringify(description)}`,
-      tagsJson: tags === undefined || Object.keys(tags).length === 0 ? undefined : `"tags":${JSON.stringify(tags)}`,
+      dataTypeJson: `"dataType":${JSON.stringify(dataType)}`,
+      descriptionJson: description === "" ? undefined : `"description":${JSON.stringify(description)}`,
+      tagsJson: Object.keys(tags).length === 0 ? undefined : `"tags":${JSON.stringify(tags)}`,
     };
   });
 
@@ -132,7 +152,7 @@ export function compileReadPlan(registry: Registry, fs: CompiledFeatureService):
     name: fs.name,
     joinKeys,
     joinKeyIndex,
-    requestFields: fs.requestContextKeys.map((k) => ({ name: k.name, parse: contextParser(k.type) })),
+    requestFields: fs.requestContextKeys.map((k) => ({ name: k.name, parse: contextParser(k.name, k.type) })),
     tables,
     realtime,
     outputs,

@@ -11,6 +11,9 @@ import { invalidParams, locatorRequired } from "./serving-errors.ts";
 /** Most rows one GetFeaturesBatch may carry (the seed's limit). */
 export const MAX_BATCH_ROWS = 10;
 
+/** Row maps that were absent or null. */
+export const EMPTY_MAP: Readonly<Record<string, unknown>> = Object.freeze({});
+
 export interface Locator {
   readonly workspace: string;
   readonly featureService: string;
@@ -24,6 +27,11 @@ export interface MetadataOptions {
   readonly servingStatus: boolean;
   readonly descriptions: boolean;
   readonly tags: boolean;
+}
+
+/** Whether any option adds a member to metadata.features. */
+export function wantsFeatureMetadata(m: MetadataOptions): boolean {
+  return m.names || m.effectiveTimes || m.dataTypes || m.servingStatus || m.descriptions || m.tags;
 }
 
 /** Where tiled windows end: the last complete tile before the request time, or before the table's latest event. */
@@ -145,12 +153,34 @@ const LEADING_EDGES: Readonly<Record<string, LeadingEdge>> = {
   "2": "latest_event",
 };
 
-function leadingEdge(o: Obj): LeadingEdge {
-  const v = field(o, N.aggregationLeadingEdge);
-  if (v === undefined) return "wall_clock";
+/** An aggregationLeadingEdge by enum name or number (the Connect wire hands in the number). */
+export function leadingEdgeOf(v: unknown): LeadingEdge {
   const edge = typeof v === "string" || typeof v === "number" ? LEADING_EDGES[String(v)] : undefined;
   if (edge !== undefined) return edge;
   throw invalidParams(`${N.aggregationLeadingEdge.path} must be AGGREGATION_MODE_WALL_CLOCK_TIME or AGGREGATION_MODE_LATEST_EVENT_TIME`);
+}
+
+function leadingEdge(o: Obj): LeadingEdge {
+  const v = field(o, N.aggregationLeadingEdge);
+  return v === undefined ? "wall_clock" : leadingEdgeOf(v);
+}
+
+/** A latencyBudgetMs: 0 is none; negative is invalid. */
+export function latencyBudgetOf(budget: number): number | undefined {
+  if (budget < 0) throw invalidParams(`${N.latencyBudgetMs.path} must not be negative`);
+  return budget === 0 ? undefined : budget;
+}
+
+/** Feature services have no id apart from their name; exactly one of the two names the service. */
+export function locatorOf(id: string, name: string, workspace: string): Locator {
+  if ((id === "") === (name === "")) throw locatorRequired();
+  return { workspace: workspace === "" ? DEFAULT_WORKSPACE : workspace, featureService: name === "" ? id : name };
+}
+
+/** 1 to MAX_BATCH_ROWS rows. */
+export function checkBatchRows(rows: number): void {
+  if (rows === 0) throw invalidParams(`${N.requestData.path} must hold at least one entry`);
+  if (rows > MAX_BATCH_ROWS) throw invalidParams(`${N.requestData.path} holds ${rows} entries; the maximum batch size is ${MAX_BATCH_ROWS}`);
 }
 
 /** `{"params": {...}}`; a missing or null `params` is an empty one (which then lacks a service name). */
@@ -160,14 +190,8 @@ function paramsOf(body: unknown): Obj {
 }
 
 /** The v2 paths name the workspace and the service; those win over anything in `params`, as grpc-gateway's path fields do. */
-function locatorOf(p: Obj, path: Locator | undefined): Locator {
-  if (path !== undefined) return path;
-  const id = string(p, N.featureServiceId);
-  const nm = string(p, N.featureServiceName);
-  // Feature services have no id apart from their name.
-  if ((id === "") === (nm === "")) throw locatorRequired();
-  const ws = string(p, N.workspaceName);
-  return { workspace: ws === "" ? DEFAULT_WORKSPACE : ws, featureService: nm === "" ? id : nm };
+function locator(p: Obj, path: Locator | undefined): Locator {
+  return path ?? locatorOf(string(p, N.featureServiceId), string(p, N.featureServiceName), string(p, N.workspaceName));
 }
 
 function metadataOf(p: Obj): MetadataOptions {
@@ -192,27 +216,23 @@ function optionsOf(p: Obj): RequestOptions {
   bool(o, N.readFromCache);
   bool(o, N.writeToCache);
   bool(o, N.ignoreExtraRequestContextFields);
-  const budget = int64(o, N.latencyBudgetMs);
-  if (budget < 0) throw invalidParams(`${N.latencyBudgetMs.path} must not be negative`);
   return {
     coerceNullCountsToZero: bool(o, N.coerceNullCountsToZero),
-    latencyBudgetMs: budget === 0 ? undefined : budget,
+    latencyBudgetMs: latencyBudgetOf(int64(o, N.latencyBudgetMs)),
     leadingEdge: leadingEdge(o),
   };
 }
 
-const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
-
 function rowOf(o: Obj, joinKeyMap: Name, requestContextMap: Name): RowInput {
-  return { joinKeyMap: object(o, joinKeyMap) ?? EMPTY, requestContextMap: object(o, requestContextMap) ?? EMPTY };
+  return { joinKeyMap: object(o, joinKeyMap) ?? EMPTY_MAP, requestContextMap: object(o, requestContextMap) ?? EMPTY_MAP };
 }
 
 export function parseGetFeatures(body: unknown, path?: Locator): GetFeaturesParams {
   const p = paramsOf(body);
-  const locator = locatorOf(p, path);
+  const at = locator(p, path);
   // No online store size limit exists to exceed, so allowPartialResults never changes a response.
   bool(p, N.allowPartialResults);
-  return { locator, row: rowOf(p, N.joinKeyMap, N.requestContextMap), metadata: metadataOf(p), options: optionsOf(p) };
+  return { locator: at, row: rowOf(p, N.joinKeyMap, N.requestContextMap), metadata: metadataOf(p), options: optionsOf(p) };
 }
 
 const ROW_JOIN_KEY_MAP = name("params.requestData[].joinKeyMap");
@@ -220,23 +240,20 @@ const ROW_REQUEST_CONTEXT_MAP = name("params.requestData[].requestContextMap");
 
 export function parseGetFeaturesBatch(body: unknown, path?: Locator): BatchParams {
   const p = paramsOf(body);
-  const locator = locatorOf(p, path);
+  const at = locator(p, path);
   const data = field(p, N.requestData);
   if (data !== undefined && !Array.isArray(data)) throw invalidParams(`${N.requestData.path} must be an array`);
   const entries = data ?? [];
-  if (entries.length === 0) throw invalidParams(`${N.requestData.path} must hold at least one entry`);
-  if (entries.length > MAX_BATCH_ROWS) {
-    throw invalidParams(`${N.requestData.path} holds ${entries.length} entries; the maximum batch size is ${MAX_BATCH_ROWS}`);
-  }
+  checkBatchRows(entries.length);
   const rows = entries.map((e, i) => {
-    if (e === null) return { joinKeyMap: EMPTY, requestContextMap: EMPTY };
+    if (e === null) return { joinKeyMap: EMPTY_MAP, requestContextMap: EMPTY_MAP };
     if (!isObject(e)) throw invalidParams(`${N.requestData.path}[${i}] must be a JSON object`);
     return rowOf(e, ROW_JOIN_KEY_MAP, ROW_REQUEST_CONTEXT_MAP);
   });
-  return { locator, rows, metadata: metadataOf(p), options: optionsOf(p) };
+  return { locator: at, rows, metadata: metadataOf(p), options: optionsOf(p) };
 }
 
 /** Metadata's body is a bare FeatureServiceLocator in `params`; the v2 GET has no body. */
 export function parseMetadata(body: unknown, path?: Locator): Locator {
-  return path ?? locatorOf(paramsOf(body), undefined);
+  return path ?? locator(paramsOf(body), undefined);
 }

@@ -2,19 +2,19 @@ import { encodeSegment } from "../engine/index.ts";
 import type { Engine, ReadOptions, Row, Value } from "../engine/index.ts";
 import type { ReadPlan, TableStep } from "./read-plan.ts";
 import type { RequestOptions, RowInput } from "./request-params.ts";
-import { formatTimestamp } from "./rfc3339.ts";
 import { missingJoinKey, missingRequestContextKeys, unknownJoinKey } from "./serving-errors.ts";
+import type { WireValue } from "./value-encoder.ts";
 
 /** Tecton's serving statuses (tecton-behaviour.md §2.5); Tessera has no serving cache, so no CACHED_*. */
 export type FeatureStatus = "PRESENT" | "MISSING_DATA" | "UNKNOWN" | "TIME_OUT";
 
 export interface RowResult {
-  /** Per output: the value's JSON text. */
-  readonly values: readonly string[];
+  /** Per output: the value as Tecton sends it (null when missing, timed out or UNKNOWN). */
+  readonly values: readonly WireValue[];
   readonly statuses: readonly FeatureStatus[];
   /** Whether the latency budget cut any feature. */
   readonly timedOut: boolean;
-  /** Times in milliseconds: this row, its slowest table read, its realtime evaluation. */
+  /** Times in milliseconds: this row, its slowest table read, its realtime evaluation (0 unless timed). */
   readonly serverMs: number;
   readonly storeMaxMs: number;
   readonly realtimeMs: number;
@@ -42,10 +42,12 @@ export class RequestReader {
   private readonly coerce: boolean;
   private readonly deadline: number;
   private readonly latestEvent: boolean;
+  /** Whether rows are timed (sloInfo was asked for): clock reads per table are not free. */
+  private readonly timed: boolean;
   /** Per table step, LATEST_EVENT_TIME only: windows end at the table's latest event. */
   private readonly readOptions: readonly ReadOptions[] | undefined;
 
-  constructor(engine: Engine, plan: ReadPlan, workspace: string, options: RequestOptions, now: number, startedAt: number) {
+  constructor(engine: Engine, plan: ReadPlan, workspace: string, options: RequestOptions, now: number, startedAt: number, timed: boolean) {
     this.engine = engine;
     this.plan = plan;
     this.workspace = workspace;
@@ -53,13 +55,15 @@ export class RequestReader {
     this.coerce = options.coerceNullCountsToZero;
     this.deadline = options.latencyBudgetMs === undefined ? Infinity : startedAt + options.latencyBudgetMs;
     this.latestEvent = options.leadingEdge === "latest_event";
+    this.timed = timed;
     this.readOptions = this.latestEvent
       ? this.watermarks().map((w) => (Number.isFinite(w) ? { windowEnd: w } : WALL_CLOCK))
       : undefined;
   }
 
   readRow(input: RowInput): RowResult {
-    const rowStart = performance.now();
+    const timed = this.timed;
+    const rowStart = timed ? performance.now() : 0;
     const plan = this.plan;
     const keys = this.joinKeys(input.joinKeyMap);
     const row = this.requestContext(input.requestContextMap);
@@ -80,14 +84,13 @@ export class RequestReader {
         tableValues[s] = this.coerce ? step.absentCoerced : step.absent;
         continue;
       }
-      const t0 = performance.now();
-      const r = this.engine.read(this.workspace, step.table, key, step.features, this.now, this.readOptions?.[s] ?? WALL_CLOCK);
-      const dt = performance.now() - t0;
-      if (dt > storeMaxMs) storeMaxMs = dt;
+      const t0 = timed ? performance.now() : 0;
+      const r = this.engine.read(this.workspace, step.table, key, step.readAll ? undefined : step.features, this.now, this.readOptions?.[s] ?? WALL_CLOCK);
+      if (timed) storeMaxMs = Math.max(storeMaxMs, performance.now() - t0);
       tableValues[s] = r === null ? (this.coerce ? step.absentCoerced : step.absent) : this.normaliseCounts(step, r.values);
     }
 
-    const rtStart = performance.now();
+    const rtStart = timed ? performance.now() : 0;
     const realtimeValues: (Value[] | undefined)[] = new Array(plan.realtime.length);
     for (let v = 0; v < plan.realtime.length; v++) {
       const view = plan.realtime[v]!;
@@ -98,48 +101,48 @@ export class RequestReader {
       for (const i of view.inputs) row[i.field] = tableValues[i.step]![i.index]!;
       realtimeValues[v] = view.features.map((f) => f.evaluate(row));
     }
-    const realtimeMs = plan.realtime.length === 0 ? 0 : performance.now() - rtStart;
+    const realtimeMs = timed && plan.realtime.length > 0 ? performance.now() - rtStart : 0;
 
     const outputs = plan.outputs;
-    const values: string[] = new Array(outputs.length);
+    const values: WireValue[] = new Array(outputs.length);
     const statuses: FeatureStatus[] = new Array(outputs.length);
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i]!;
       const vs = o.source === "table" ? tableValues[o.step] : realtimeValues[o.step];
       if (vs === undefined) {
-        values[i] = "null";
+        values[i] = null;
         statuses[i] = "TIME_OUT";
         continue;
       }
       const v = vs[o.index]!;
-      const text = o.encode(v);
-      if (text === undefined) {
-        values[i] = "null";
+      const wire = o.encode(v);
+      if (wire === undefined) {
+        values[i] = null;
         statuses[i] = "UNKNOWN";
         continue;
       }
-      values[i] = text;
+      values[i] = wire;
       // Realtime outputs are computed, never missing (Tecton reports them PRESENT even when null).
       statuses[i] = o.source === "realtime" || !isMissing(v, plan.tables[o.step]!.isCount[o.index]!) ? "PRESENT" : "MISSING_DATA";
     }
-    return { values, statuses, timedOut, serverMs: performance.now() - rowStart, storeMaxMs, realtimeMs };
+    return { values, statuses, timedOut, serverMs: timed ? performance.now() - rowStart : 0, storeMaxMs, realtimeMs };
   }
 
   /**
-   * Per output, the RFC 3339 time its value is as of (Tecton's effectiveTime): for a tiled window
+   * Per output, the time (epoch ms) its value is as of (Tecton's effectiveTime): for a tiled window
    * the end of the last complete tile; for other windows the table's latest event (the most recent
    * value written); none for realtime views, or for a table without events when there is nothing to
    * anchor the time to.
    */
-  effectiveTimes(): (string | undefined)[] {
+  effectiveTimes(): (number | undefined)[] {
     const watermarks = this.watermarks();
     return this.plan.outputs.map((o) => {
       if (o.source === "realtime") return undefined;
       const watermark = watermarks[o.step]!;
       const w = this.plan.tables[o.step]!.windows[o.index]!;
-      if (w.kind !== "tiled") return Number.isFinite(watermark) ? formatTimestamp(watermark) : undefined;
+      if (w.kind !== "tiled") return Number.isFinite(watermark) ? watermark : undefined;
       const end = this.latestEvent ? watermark : this.now;
-      return Number.isFinite(end) ? formatTimestamp(Math.floor(end / w.intervalMs) * w.intervalMs) : undefined;
+      return Number.isFinite(end) ? Math.floor(end / w.intervalMs) * w.intervalMs : undefined;
     });
   }
 

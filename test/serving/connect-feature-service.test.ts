@@ -96,6 +96,35 @@ describe("Connect JSON bodies equal Tecton bodies", () => {
     await expect(await post(server, `${RPC}/GetFeaturesBatch`, { params: { featureServiceName: "devices", requestData: [] } }), "invalid_argument", "params.requestData must hold at least one entry");
     await expect(await post(server, `${RPC}/Metadata`, { params: {} }), "invalid_argument", "Exactly one of featureServiceName and featureServiceId must be set");
   });
+
+  test("request messages get the checks and messages of the REST bodies", async () => {
+    const devices = { featureServiceName: "devices", joinKeyMap: { device: "7" } };
+    for (const [params, message] of [
+      [{ ...devices, featureServiceId: "devices" }, "Exactly one of featureServiceName and featureServiceId must be set"],
+      [{ ...devices, joinKeyMap: { device: true } }, "Unexpected JSON type for device in joinKeyMap. Expected int64 or null"],
+      [{ ...devices, joinKeyMap: { device: "7", dev: "8" } }, "Unknown join key: dev, expected one of: [device]"],
+      [{ ...devices, requestOptions: { latencyBudgetMs: "-5" } }, "params.requestOptions.latencyBudgetMs must not be negative"],
+      [{ ...devices, requestOptions: { aggregationLeadingEdge: 7 } }, "params.requestOptions.aggregationLeadingEdge must be AGGREGATION_MODE_WALL_CLOCK_TIME or AGGREGATION_MODE_LATEST_EVENT_TIME"],
+      [{ featureServiceName: "fraud", joinKeyMap: { user: "u1" }, requestContextMap: { amt: 1 } }, "Expected key not found: [n ts channel] in requestContextMap"],
+    ] as const) {
+      const connect = await post(server, `${RPC}/GetFeatures`, { params });
+      const rest = await post(server, GET_FEATURES, { params });
+      assert.equal(rest.status, 400, rest.text);
+      assert.deepEqual([connect.body.code, connect.body.message], ["invalid_argument", message], JSON.stringify(params));
+      assert.equal(rest.body.message, message);
+    }
+    const tooMany = { featureServiceName: "devices", requestData: Array.from({ length: 11 }, () => ({ joinKeyMap: { device: "7" } })) };
+    const batch = await post(server, `${RPC}/GetFeaturesBatch`, { params: tooMany });
+    assert.deepEqual([batch.body.code, batch.body.message], ["invalid_argument", "params.requestData holds 11 entries; the maximum batch size is 10"]);
+  });
+
+  test("null join keys and null request fields flow as null, as on REST", async () => {
+    const params = { featureServiceName: "fraud", joinKeyMap: { user: null }, requestContextMap: { amt: null, n: null, ts: null, channel: null }, metadataOptions: { includeServingStatus: true } };
+    const connect = await post(server, `${RPC}/GetFeatures`, { params });
+    const rest = await post(server, GET_FEATURES, { params });
+    assert.equal(connect.status, 200, connect.text);
+    assert.deepEqual(connect.body, rest.body);
+  });
 });
 
 describe("gRPC", () => {

@@ -1,4 +1,4 @@
-import { Code, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { Code, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { connectError } from "../../errors/wire-errors.ts";
 import type { RequestHandler } from "../http/dual-protocol-server.ts";
@@ -28,6 +28,25 @@ export interface ConnectHandlerOptions {
   readonly shutdownSignal: AbortSignal;
   /** Serves requests that are no RPC (beava's 404 body). */
   readonly fallback: RequestHandler;
+  /**
+   * Runs once the request headers are in, before any message is read or parsed (connect's
+   * requestGate): authentication. A throw ends the RPC with that error, unread.
+   */
+  readonly requestGate?: (context: HandlerContext) => void;
+}
+
+/** The gate, with refusals counted in the request metrics like any other RPC outcome. */
+function observedGate(gate: (context: HandlerContext) => void, metrics: ServerMetrics): (context: HandlerContext) => void {
+  return (context) => {
+    const start = performance.now();
+    try {
+      gate(context);
+    } catch (e) {
+      const ce = connectError(e);
+      metrics.observe(`/${context.service.typeName}/${context.method.name}`, rpcProtocol(context.requestHeader.get("content-type")), Code[ce.code] ?? "unknown", start);
+      throw ce;
+    }
+  };
 }
 
 /** Records each RPC's code and latency, and maps domain errors through the one error table. */
@@ -77,6 +96,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): RequestHan
     maxTimeoutMs: limits.maxTimeoutMs,
     shutdownSignal: options.shutdownSignal,
     interceptors: [metricsAndErrors(options.metrics)],
+    ...(options.requestGate === undefined ? {} : { requestGate: observedGate(options.requestGate, options.metrics) }),
   }) as RequestHandler;
 }
 

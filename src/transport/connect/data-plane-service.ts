@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { DataPlaneService } from "../../../gen/tessera/dataplane/v1/data_plane_service_pb.ts";
 import type { DryRunResponse, RegisterResponse } from "../../engine/index.ts";
 import type { DataPlane } from "../../service/data-plane.ts";
+import { callerOf } from "./auth-service.ts";
 import {
   batchGetBody,
   batchGetResponse,
@@ -26,32 +27,32 @@ import {
  */
 export function dataPlaneServiceImpl(plane: DataPlane): ServiceImpl<typeof DataPlaneService> {
   return {
-    async register(req) {
+    async register(req, ctx) {
       // DataPlane.register answers the engine's register reply, or its dry-run reply.
-      return registerResponse((await plane.register(registerBody(req))) as RegisterResponse | DryRunResponse);
+      return registerResponse((await plane.register(registerBody(req), callerOf(ctx))) as RegisterResponse | DryRunResponse);
     },
-    async push(req) {
-      return pushResponse(await plane.push(pushBody(req)));
+    async push(req, ctx) {
+      return pushResponse(await plane.push(pushBody(req), callerOf(ctx)));
     },
-    async pushBatch(req) {
-      return pushBatchResponse(await plane.pushBatch(pushBatchBody(req)));
+    async pushBatch(req, ctx) {
+      return pushBatchResponse(await plane.pushBatch(pushBatchBody(req), callerOf(ctx)));
     },
-    async pushStream(requests) {
-      const writer = plane.openPushStream();
+    async pushStream(requests, ctx) {
+      const writer = plane.openPushStream(callerOf(ctx));
       for await (const req of requests) writer.write(pushBody(req));
       return pushStreamResponse(await writer.finish());
     },
-    get(req) {
-      return getResponse(plane.get(getBody(req)));
+    get(req, ctx) {
+      return getResponse(plane.get(getBody(req), callerOf(ctx)));
     },
-    batchGet(req) {
-      return batchGetResponse(plane.batchGet(batchGetBody(req)));
+    batchGet(req, ctx) {
+      return batchGetResponse(plane.batchGet(batchGetBody(req), callerOf(ctx)));
     },
-    ping() {
-      return pingResponse(plane.ping());
+    ping(_req, ctx) {
+      return pingResponse(plane.ping(callerOf(ctx)));
     },
-    async reset(req) {
-      return resetResponse(await plane.reset(resetBody(req)));
+    async reset(req, ctx) {
+      return resetResponse(await plane.reset(resetBody(req), callerOf(ctx)));
     },
   };
 }

@@ -1,37 +1,18 @@
-import { fromJson, toJson } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import {
-  GetFeaturesBatchRequestSchema,
-  GetFeaturesBatchResponseSchema,
-  GetFeaturesRequestSchema,
-  GetFeaturesResponseSchema,
-  MetadataRequestSchema,
-  MetadataResponseSchema,
-  type FeatureService,
-} from "../../../gen/tessera/featureservice/v1/feature_service_pb.ts";
+import type { FeatureService } from "../../../gen/tessera/featureservice/v1/feature_service_pb.ts";
 import type { FeatureServing } from "../../service/feature-serving.ts";
+import { callerOf } from "./auth-service.ts";
 
 /**
  * FeatureService over Connect, gRPC and gRPC-web. The messages mirror Tecton's bodies field for
- * field, so a request's protobuf JSON is exactly what the Tecton REST routes parse, and the service's
- * Tecton JSON reply parses straight into the response message: both wires share every check and
- * encoder. The extra JSON round trip is the price of keeping one serving path; the REST routes are
- * the fast path (DESIGN §8).
+ * field, so a Connect JSON body is a Tecton body. The service reads the request message into the same
+ * params as the REST routes and builds the reply message from the same read, so both wires share
+ * every check, value rule and metadata rule without a JSON round trip.
  */
 export function featureServiceImpl(serving: FeatureServing): ServiceImpl<typeof FeatureService> {
   return {
-    getFeatures(req) {
-      const startedAt = performance.now();
-      const reply = serving.getFeatures(toJson(GetFeaturesRequestSchema, req), undefined, startedAt);
-      return fromJson(GetFeaturesResponseSchema, JSON.parse(reply));
-    },
-    getFeaturesBatch(req) {
-      const startedAt = performance.now();
-      const reply = serving.getFeaturesBatch(toJson(GetFeaturesBatchRequestSchema, req), undefined, startedAt);
-      return fromJson(GetFeaturesBatchResponseSchema, JSON.parse(reply));
-    },
-    metadata(req) {
-      return fromJson(MetadataResponseSchema, JSON.parse(serving.metadata(toJson(MetadataRequestSchema, req))));
-    },
+    getFeatures: (req, ctx) => serving.getFeaturesMessage(req, performance.now(), callerOf(ctx)),
+    getFeaturesBatch: (req, ctx) => serving.getFeaturesBatchMessage(req, performance.now(), callerOf(ctx)),
+    metadata: (req, ctx) => serving.metadataMessage(req, callerOf(ctx)),
   };
 }

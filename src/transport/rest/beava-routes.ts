@@ -11,30 +11,30 @@ import type { RestHandler, RestReply, RestRequest, RestRouter } from "./rest-rou
  * except /register, which beava gates on application/json.
  */
 export function addBeavaRoutes(router: RestRouter, plane: DataPlane): void {
-  const push: RestHandler = (req) => req.body().then((bytes) => settle(plane.push(decodeJsonBody(bytes)), pushReply));
+  const push: RestHandler = (req) => req.body().then((bytes) => settle(plane.push(decodeJsonBody(bytes), req.caller), pushReply));
   // Legacy form: the event name is in the path and the raw body is the data object.
   const pushNamed: RestHandler = (req) =>
-    req.body().then((bytes) => settle(plane.push({ event: req.params["event"], data: decodeJsonBody(bytes) }), pushReply));
+    req.body().then((bytes) => settle(plane.push({ event: req.params["event"], data: decodeJsonBody(bytes) }, req.caller), pushReply));
 
   router
     .add("POST", "/register", (req) => {
       requireJsonMediaType(req, plane);
-      return req.body().then((bytes) => settle(plane.register(registerBody(bytes, plane)), ok));
+      return req.body().then((bytes) => settle(plane.register(registerBody(bytes, plane), req.caller), ok));
     })
     .add("POST", "/push", push)
     .add("POST", "/push-sync", push)
     .add("POST", "/push/:event", pushNamed)
     .add("POST", "/push-sync/:event", pushNamed)
-    .add("POST", "/push_batch", (req) => req.body().then((bytes) => settle(plane.pushBatch(decodeJsonBody(bytes)), ok)))
-    .add("POST", "/get", (req) => req.body().then((bytes) => ok(plane.get(decodeJsonBody(bytes)))))
-    .add("POST", "/batch_get", (req) => req.body().then((bytes) => ok(plane.batchGet(decodeJsonBody(bytes)))))
+    .add("POST", "/push_batch", (req) => req.body().then((bytes) => settle(plane.pushBatch(decodeJsonBody(bytes), req.caller), ok)))
+    .add("POST", "/get", (req) => req.body().then((bytes) => ok(plane.get(decodeJsonBody(bytes), req.caller))))
+    .add("POST", "/batch_get", (req) => req.body().then((bytes) => ok(plane.batchGet(decodeJsonBody(bytes), req.caller))))
     // beava's ping ignores its body, so it is never read.
-    .add("POST", "/ping", () => ok(plane.ping()))
+    .add("POST", "/ping", (req) => ok(plane.ping(req.caller)))
     // An empty body resets every workspace, so a bare `curl -X POST /reset` works as in beava.
     .add("POST", "/reset", (req) =>
-      req.body().then((bytes) => settle(plane.reset(bytes.length === 0 ? undefined : decodeJsonBody(bytes)), ok)),
+      req.body().then((bytes) => settle(plane.reset(bytes.length === 0 ? undefined : decodeJsonBody(bytes), req.caller), ok)),
     )
-    .add("POST", "/test/clock", (req) => req.body().then((bytes) => ok(plane.controlClock(decodeJsonBody(bytes)))));
+    .add("POST", "/test/clock", (req) => req.body().then((bytes) => ok(plane.controlClock(decodeJsonBody(bytes), req.caller))));
 }
 
 const REPLAY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "x-beava-idempotent-replay": "1" });

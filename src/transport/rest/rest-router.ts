@@ -1,3 +1,4 @@
+import type { Caller } from "../../auth/caller.ts";
 import { TesseraError } from "../../errors/tessera-error.ts";
 import { asTesseraError, beavaError, gatewayError } from "../../errors/wire-errors.ts";
 import type { HttpRequest, HttpResponse } from "../http/dual-protocol-server.ts";
@@ -15,6 +16,8 @@ export interface RestRequest {
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
   readonly headers: HttpRequest["headers"];
+  /** Who is calling: authenticated before the body is read (undefined on public routes). */
+  readonly caller: Caller | undefined;
   /** The raw body, read up to the body limit. */
   body(): Promise<Buffer>;
 }
@@ -24,16 +27,25 @@ export type RestHandler = (req: RestRequest) => RestReply | Promise<RestReply>;
 /** How errors on a route are rendered: beava's `{"error":{code}}` or Tecton's grpc-gateway body. */
 export type ErrorStyle = "beava" | "gateway";
 
+/** `public` routes (health, readiness) are served without a credential. */
+export type RouteAccess = "authenticated" | "public";
+
 interface Route {
   readonly segments: readonly string[];
   readonly handlers: Map<string, RestHandler>;
   readonly errorStyle: ErrorStyle;
   readonly label: string;
+  readonly access: RouteAccess;
 }
 
 export interface RestRouterOptions {
   /** Largest request body accepted. Default 4 MiB (beava). */
   readonly maxBodyBytes?: number;
+  /**
+   * Authenticates the Authorization header of a request to a non-public route before its body is
+   * read (throws unauthenticated). Absent: every request runs with an undefined caller.
+   */
+  readonly authenticate?: (authorization: string | undefined) => Caller;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -47,17 +59,19 @@ export class RestRouter {
   private readonly exact = new Map<string, Route>();
   private readonly patterns: Route[] = [];
   private readonly maxBodyBytes: number;
+  private readonly authenticate: RestRouterOptions["authenticate"];
 
   constructor(options: RestRouterOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.authenticate = options.authenticate;
   }
 
-  add(method: string, path: string, handler: RestHandler, errorStyle: ErrorStyle = "beava"): this {
+  add(method: string, path: string, handler: RestHandler, errorStyle: ErrorStyle = "beava", access: RouteAccess = "authenticated"): this {
     const segments = path.split("/").filter((s) => s !== "");
     const isPattern = segments.some((s) => s.startsWith(":"));
     let route = isPattern ? this.patterns.find((r) => r.label === path) : this.exact.get(path);
     if (route === undefined) {
-      route = { segments, handlers: new Map(), errorStyle, label: path };
+      route = { segments, handlers: new Map(), errorStyle, label: path, access };
       if (isPattern) this.patterns.push(route);
       else this.exact.set(path, route);
     }
@@ -110,11 +124,23 @@ export class RestRouter {
       finish(this.renderError(e, route.errorStyle));
       return true;
     }
+    let caller: Caller | undefined;
+    if (this.authenticate !== undefined && route.access === "authenticated") {
+      try {
+        caller = this.authenticate(req.headers.authorization);
+      } catch (e) {
+        // Rejected before the body is read: it is discarded unparsed and the connection stays usable.
+        req.resume();
+        finish(this.renderError(asTesseraError(e), route.errorStyle));
+        return true;
+      }
+    }
     const rr: RestRequest = {
       method: req.method ?? "GET",
       path,
       params,
       headers: req.headers,
+      caller,
       body: () => readBody(req, this.maxBodyBytes),
     };
     Promise.resolve()

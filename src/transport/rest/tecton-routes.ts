@@ -1,3 +1,4 @@
+import type { Caller } from "../../auth/caller.ts";
 import type { FeatureServing } from "../../service/feature-serving.ts";
 import type { Locator } from "../../serving/request-params.ts";
 import { decodeJsonBody } from "../json-body.ts";
@@ -10,19 +11,19 @@ import type { RestHandler, RestReply, RestRequest, RestRouter } from "./rest-rou
  * before its body is read, so a latency budget covers the whole request as the client sees it.
  */
 export function addTectonRoutes(router: RestRouter, serving: FeatureServing): void {
-  type Call = (body: unknown, path: Locator | undefined, startedAt: number) => string;
+  type Call = (body: unknown, path: Locator | undefined, startedAt: number, caller: Caller | undefined) => string;
   const v1 = (call: Call): RestHandler => (req) => {
     const startedAt = performance.now();
-    return req.body().then((bytes) => reply(call(decodeJsonBody(bytes), undefined, startedAt)));
+    return req.body().then((bytes) => reply(call(decodeJsonBody(bytes), undefined, startedAt, req.caller)));
   };
   const v2 = (call: Call): RestHandler => (req) => {
     const startedAt = performance.now();
-    return req.body().then((bytes) => reply(call(decodeJsonBody(bytes), pathLocator(req), startedAt)));
+    return req.body().then((bytes) => reply(call(decodeJsonBody(bytes), pathLocator(req), startedAt, req.caller)));
   };
 
-  const getFeatures = v1((b, p, t) => serving.getFeatures(b, p, t));
-  const getFeaturesBatch = v1((b, p, t) => serving.getFeaturesBatch(b, p, t));
-  const metadata = v1((b, p) => serving.metadata(b, p));
+  const getFeatures = v1((b, p, t, c) => serving.getFeatures(b, p, t, c));
+  const getFeaturesBatch = v1((b, p, t, c) => serving.getFeaturesBatch(b, p, t, c));
+  const metadata = v1((b, p, _t, c) => serving.metadata(b, p, c));
   for (const prefix of ["/api/v1/feature-service", "/v1/feature-service"]) {
     router
       .add("POST", `${prefix}/get-features`, getFeatures, "gateway")
@@ -32,10 +33,10 @@ export function addTectonRoutes(router: RestRouter, serving: FeatureServing): vo
 
   const v2Prefix = "/api/v2/workspaces/:workspace/feature-services/:featureService";
   router
-    .add("POST", `${v2Prefix}/get-features`, v2((b, p, t) => serving.getFeatures(b, p, t)), "gateway")
-    .add("POST", `${v2Prefix}/get-features-batch`, v2((b, p, t) => serving.getFeaturesBatch(b, p, t)), "gateway")
+    .add("POST", `${v2Prefix}/get-features`, v2((b, p, t, c) => serving.getFeatures(b, p, t, c)), "gateway")
+    .add("POST", `${v2Prefix}/get-features-batch`, v2((b, p, t, c) => serving.getFeaturesBatch(b, p, t, c)), "gateway")
     // The v2 metadata call is a GET without a body.
-    .add("GET", `${v2Prefix}/metadata`, (req) => reply(serving.metadata(undefined, pathLocator(req))), "gateway");
+    .add("GET", `${v2Prefix}/metadata`, (req) => reply(serving.metadata(undefined, pathLocator(req), req.caller)), "gateway");
 }
 
 function pathLocator(req: RestRequest): Locator {

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { Caller } from "../../auth/caller.ts";
 import { TesseraError } from "../../errors/tessera-error.ts";
 import { asTesseraError, beavaError } from "../../errors/wire-errors.ts";
 import type { Logger } from "../../logger.ts";
@@ -6,7 +7,8 @@ import type { DataPlane } from "../../service/data-plane.ts";
 import type { ServerMetrics } from "../metrics.ts";
 import { FrameReader, FrameWriter, Read, type ReadResult } from "./frame-codec.ts";
 import { ContentType, MIN_FRAME_LENGTH, Op } from "./opcodes.ts";
-import { checkContentType, operationOf, unknownOp, type TcpOperation } from "./tcp-operations.ts";
+import { decodePayload } from "./payload-codec.ts";
+import { AUTH_OFF_REPLY, checkContentType, operationOf, unknownOp, type TcpOperation } from "./tcp-operations.ts";
 
 /** Per-connection limits; the defaults are DEFAULT_TCP_LIMITS in tcp-server.ts. */
 export interface TcpConnectionLimits {
@@ -33,7 +35,15 @@ export interface TcpConnectionContext {
   /** One scratch for all connections: each synchronous run takes what it framed before yielding. */
   readonly writer: FrameWriter;
   readonly limits: TcpConnectionLimits;
+  /**
+   * Auth required: turns an OP_AUTH `api_key` into a Caller (throws unauthenticated). Absent (auth
+   * off): every frame runs with no caller, which the service allows.
+   */
+  readonly authenticate?: (apiKey: unknown) => Caller;
 }
+
+/** What every frame before a successful OP_AUTH answers when auth is required. */
+export const AUTH_FIRST_MESSAGE = "authenticate first: send OP_AUTH (0x0002) with {\"api_key\": \"<key>\"}";
 
 /**
  * A reply that cannot be written yet because an earlier one is unfinished. Replies carry no request
@@ -44,6 +54,8 @@ interface Slot {
   bytes: Buffer | null;
   next: Slot | null;
 }
+
+const PRINCIPAL_TYPE_NAMES = { user: "PRINCIPAL_TYPE_USER", service_account: "PRINCIPAL_TYPE_SERVICE_ACCOUNT" } as const;
 
 /** The body written when even an error body cannot be encoded. */
 const INTERNAL_ERROR_TEXT = JSON.stringify(beavaError(new TesseraError("internal_error", "internal error")).body);
@@ -70,6 +82,10 @@ export class TcpConnection {
   private inputEnded = false;
   private ended = false;
   private paused = false;
+  /** Set by a successful OP_AUTH; a failed one clears it. Service checks re-validate it per frame. */
+  private caller: Caller | undefined;
+  /** Why the last OP_AUTH failed: what the frames after it answer, rather than "authenticate first". */
+  private authFailure: unknown;
 
   constructor(socket: Socket, ctx: TcpConnectionContext) {
     this.socket = socket;
@@ -193,8 +209,11 @@ export class TcpConnection {
     let result: unknown;
     try {
       checkContentType(operation, contentType);
-      // When authentication arrives, the "OP_AUTH first" check of every other operation goes here.
-      result = operation.call(this.ctx.plane, payload, contentType);
+      if (operation.op === Op.AUTH) result = this.authenticate(payload, contentType);
+      else {
+        if (this.caller === undefined && this.ctx.authenticate !== undefined) throw this.authFailure ?? new TesseraError("unauthenticated", AUTH_FIRST_MESSAGE);
+        result = operation.call(this.ctx.plane, payload, contentType, this.caller);
+      }
     } catch (e) {
       this.answerFailure(operation.name, e, start);
       return;
@@ -202,6 +221,31 @@ export class TcpConnection {
     const replyType = operation.replies === "request" && contentType === ContentType.MSGPACK ? ContentType.MSGPACK : ContentType.JSON;
     if (result instanceof Promise) this.answerLater(result, operation, replyType, start);
     else this.answerSuccess(operation, replyType, result, start);
+  }
+
+  /** OP_AUTH: the connection runs as the key's principal from the next frame on. */
+  private authenticate(payload: Buffer, contentType: number): unknown {
+    const authenticate = this.ctx.authenticate;
+    if (authenticate === undefined) return AUTH_OFF_REPLY;
+    this.caller = undefined;
+    let caller: Caller;
+    try {
+      let body: unknown;
+      try {
+        body = decodePayload(contentType, payload);
+      } catch {
+        // The parser's message quotes the bytes around the fault: part of a key.
+        throw new TesseraError("unauthenticated", 'OP_AUTH expects {"api_key": "<key>"} as JSON or msgpack');
+      }
+      const key = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)["api_key"] : undefined;
+      caller = authenticate(key);
+    } catch (e) {
+      this.authFailure = e;
+      throw e;
+    }
+    this.authFailure = undefined;
+    this.caller = caller;
+    return { authenticated: true, principal: { principal_type: PRINCIPAL_TYPE_NAMES[caller.actor.type], id: caller.actor.id } };
   }
 
   private answerSuccess(operation: TcpOperation, contentType: number, value: unknown, start: number): void {

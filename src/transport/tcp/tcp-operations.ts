@@ -1,3 +1,4 @@
+import type { Caller } from "../../auth/caller.ts";
 import { TesseraError } from "../../errors/tessera-error.ts";
 import type { DataPlane, PushReply } from "../../service/data-plane.ts";
 import { DEFAULT_WORKSPACE } from "../../service/request-shapes.ts";
@@ -14,7 +15,9 @@ import { decodePayload } from "./payload-codec.ts";
  * - Reply content type: a msgpack request gets a msgpack reply for every operation (beava does so for
  *   GET), except BATCH_GET, which beava always answers in JSON; error frames are always JSON.
  * - Checks run opcode first (unknown_op, op_not_implemented), then content type, then payload.
- * - OP_AUTH with auth off (the only mode so far) answers `{"authenticated":false,"auth":"off"}`
+ * - OP_AUTH (`{"api_key"}`) is handled by the connection, which keeps the Caller it authenticates
+ *   for every later frame (tcp-connection.ts); it answers `{"authenticated":true,"principal":
+ *   {"principal_type","id"}}`. With auth off it answers `{"authenticated":false,"auth":"off"}`
  *   without reading the payload, so a client configured with a key works against such a server.
  * - RESET with an empty payload resets every workspace, like an empty POST /reset.
  */
@@ -35,24 +38,25 @@ export interface TcpOperation {
   readonly replies: "request" | "json";
   /** JSON encoder of the success reply when JSON.stringify is not fast enough (the push ack). */
   readonly toJson?: (value: any) => string;
-  /** The service call; a promise when the reply must wait for durability. */
-  call(plane: DataPlane, payload: Buffer, contentType: number): unknown;
+  /** The service call, as `caller`; a promise when the reply must wait for durability. */
+  call(plane: DataPlane, payload: Buffer, contentType: number, caller: Caller | undefined): unknown;
 }
 
-/** With auth off (the only mode today) there is no credential to check, so the key is not read. */
-const AUTH_OFF = Object.freeze({ authenticated: false, auth: "off" });
+/** With auth off there is no credential to check, so the key is not read. */
+export const AUTH_OFF_REPLY = Object.freeze({ authenticated: false, auth: "off" });
 
 const operations: TcpOperation[] = [
-  { op: Op.PING, name: "ping", replyOp: Op.PING, accepts: "any", replies: "request", call: (plane) => plane.ping() },
+  { op: Op.PING, name: "ping", replyOp: Op.PING, accepts: "any", replies: "request", call: (plane, _p, _ct, caller) => plane.ping(caller) },
   {
     op: Op.REGISTER,
     name: "register",
     replyOp: Op.REGISTER,
     accepts: "json",
     replies: "request",
-    call: (plane, payload) => plane.register(registerBody(plane, payload)),
+    call: (plane, payload, _ct, caller) => plane.register(registerBody(plane, payload), caller),
   },
-  { op: Op.AUTH, name: "auth", replyOp: Op.AUTH, accepts: "json_or_msgpack", replies: "request", call: () => AUTH_OFF },
+  // Answered by the connection itself (it holds the caller); never called.
+  { op: Op.AUTH, name: "auth", replyOp: Op.AUTH, accepts: "json_or_msgpack", replies: "request", call: () => AUTH_OFF_REPLY },
   {
     op: Op.PUSH,
     name: "push",
@@ -60,7 +64,7 @@ const operations: TcpOperation[] = [
     accepts: "json_or_msgpack",
     replies: "request",
     toJson: (r: PushReply) => `{"ack_lsn":${r.ack_lsn},"idempotent_replay":${r.idempotent_replay},"registry_version":${r.registry_version}}`,
-    call: (plane, payload, ct) => plane.push(decodePayload(ct, payload)),
+    call: (plane, payload, ct, caller) => plane.push(decodePayload(ct, payload), caller),
   },
   {
     op: Op.PUSH_SYNC,
@@ -79,7 +83,7 @@ const operations: TcpOperation[] = [
     replyOp: Op.PUSH_BATCH,
     accepts: "json_or_msgpack",
     replies: "request",
-    call: (plane, payload, ct) => plane.pushBatch(decodePayload(ct, payload)),
+    call: (plane, payload, ct, caller) => plane.pushBatch(decodePayload(ct, payload), caller),
   },
   {
     op: Op.GET,
@@ -87,7 +91,7 @@ const operations: TcpOperation[] = [
     replyOp: Op.GET_RESPONSE,
     accepts: "json_or_msgpack",
     replies: "request",
-    call: (plane, payload, ct) => plane.get(decodePayload(ct, payload)),
+    call: (plane, payload, ct, caller) => plane.get(decodePayload(ct, payload), caller),
   },
   {
     op: Op.BATCH_GET,
@@ -95,7 +99,7 @@ const operations: TcpOperation[] = [
     replyOp: Op.GET_RESPONSE,
     accepts: "json_or_msgpack",
     replies: "json",
-    call: (plane, payload, ct) => plane.batchGet(decodePayload(ct, payload)),
+    call: (plane, payload, ct, caller) => plane.batchGet(decodePayload(ct, payload), caller),
   },
   {
     op: Op.RESET,
@@ -104,7 +108,7 @@ const operations: TcpOperation[] = [
     accepts: "json_or_msgpack",
     replies: "request",
     // An empty payload resets every workspace, as an empty POST /reset does.
-    call: (plane, payload, ct) => plane.reset(payload.length === 0 ? undefined : decodePayload(ct, payload)),
+    call: (plane, payload, ct, caller) => plane.reset(payload.length === 0 ? undefined : decodePayload(ct, payload), caller),
   },
 ];
 

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { Gauge } from "prom-client";
 import type { ListenAddress } from "../../config.ts";
+import type { Caller } from "../../auth/caller.ts";
 import type { Logger } from "../../logger.ts";
 import type { DataPlane } from "../../service/data-plane.ts";
 import type { ServerMetrics } from "../metrics.ts";
@@ -11,6 +12,8 @@ export interface TcpServerOptions extends Partial<TcpConnectionLimits> {
   readonly plane: DataPlane;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
+  /** Auth required: OP_AUTH's key to a Caller (see TcpConnectionContext). Absent: auth off. */
+  readonly authenticate?: (apiKey: unknown) => Caller;
 }
 
 export const DEFAULT_TCP_LIMITS: TcpConnectionLimits = {
@@ -38,7 +41,7 @@ export class TcpServer {
       replyHighWaterMark: options.replyHighWaterMark ?? DEFAULT_TCP_LIMITS.replyHighWaterMark,
       maxQueuedReplies: options.maxQueuedReplies ?? DEFAULT_TCP_LIMITS.maxQueuedReplies,
     };
-    const context = { plane, metrics, logger, writer: new FrameWriter(), limits };
+    const context = { plane, metrics, logger, writer: new FrameWriter(), limits, ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }) };
     // Half-open: a client may send its frames and shut its side; it still gets every reply.
     this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
       const connection = new TcpConnection(socket, context);
