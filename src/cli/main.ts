@@ -76,5 +76,6 @@ program
   });
 
 program.addCommand(demoCommand());
+program.addCommand((await import("./bench.ts")).benchCommand());
 
 await program.parseAsync(process.argv);

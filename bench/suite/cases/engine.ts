@@ -1,0 +1,105 @@
+/**
+ * bench/engine's apply and read micro-benchmarks (no server, no transport) as a suite case, run in a
+ * child process (engine-child.ts) with the engine benches' own workloads and baselines:
+ *   apply, 12-feature table        vs a Map.get + Map.set counter over the same keys   target ≤ 1 µs/event (issue 3)
+ *   apply, fraud pipeline          5 tables, ~100 features, same stream and baseline
+ *   read, 12 features of a key     vs Map.get + copy of a 12-number row
+ * Reported as ops/s (1e9 ÷ ns per op), so the ratio reads like every other row: Tessera ÷ baseline.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { TS_NODE_ARGS } from "../../lib/spawn-child.ts";
+import type { CaseResult, CaseSpec, SuiteContext } from "../context.ts";
+import { unmeasured } from "../context.ts";
+import type { EngineChildResult } from "../engine-child.ts";
+import { compact } from "../keys.ts";
+import type { SuiteOptions } from "../options.ts";
+import { summarize, type PairRunState, type PairSpec, type Sample } from "../runner.ts";
+import { childEnv } from "../servers.ts";
+
+const CHILD = fileURLToPath(new URL("../engine-child.ts", import.meta.url));
+
+function sampleOf(ns: number): Sample {
+  return {
+    opsPerS: 1e9 / ns,
+    p50Us: Number.NaN,
+    p99Us: Number.NaN,
+    p999Us: Number.NaN,
+    clientCpuPct: null,
+    serverCpuPct: 100,
+    serverUsPerOp: ns / 1000,
+    errors: 0,
+    firstError: null,
+    sendLagP99Us: null,
+    reply: null,
+    replyBytes: null,
+  };
+}
+
+export function engineCase(o: SuiteOptions): CaseSpec {
+  const entities = o.fixedEntities ?? (o.quick ? 10_000 : 100_000);
+  const events = o.fixedEntities !== null ? 5 * o.fixedEntities : o.quick ? 50_000 : 500_000;
+  const rounds = o.quick ? 1 : Math.max(3, o.rounds);
+  const id = "engine";
+  const title = "engine micro-benchmarks (bench/engine)";
+  const workload = `${compact(events)} events, zipf(0.99) over ${compact(entities)}`;
+  const titles = [
+    { id: "engine/apply-12", title: "engine apply ev/s, 12-feature table vs Map counter" },
+    { id: "engine/apply-fraud", title: "engine apply ev/s, fraud pipeline (5 tables, 100 features) vs Map counter" },
+    { id: "engine/read-12", title: "engine read rows/s, 12 features vs Map.get + copy" },
+  ];
+  return {
+    id,
+    group: "engine",
+    title,
+    workload,
+    steps: 1,
+    async run(ctx: SuiteContext): Promise<CaseResult> {
+      ctx.hooks.onStart?.("engine apply and read (child process)");
+      let r: EngineChildResult;
+      try {
+        const stdout = await new Promise<string>((resolve, reject) =>
+          execFile(process.execPath, [...TS_NODE_ARGS, CHILD, String(events), String(entities), String(rounds)], { env: childEnv(), maxBuffer: 1 << 20, timeout: 15 * 60_000 }, (err, out, errOut) =>
+            err !== null ? reject(new Error(`${err.message.split("\n")[0]} ${String(errOut).trim().split("\n").slice(-2).join(" | ")}`)) : resolve(out),
+          ),
+        );
+        r = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as EngineChildResult;
+      } catch (e) {
+        return unmeasured({ id, group: "engine", title, workload }, `engine child failed: ${(e as Error).message}`, titles);
+      } finally {
+        ctx.hooks.onDone?.();
+      }
+      const st: PairRunState = { measurements: [], failures: new Map() };
+      const pairs: PairSpec[] = r.series.map((s, i) => {
+        const pairId = titles[i]?.id ?? s.id;
+        s.subjectNs.forEach((ns, round) => st.measurements.push({ pairId, side: "subject", round, sample: sampleOf(ns) }));
+        s.baselineNs.forEach((ns, round) => st.measurements.push({ pairId, side: "baseline", round, sample: sampleOf(ns) }));
+        const never = () => Promise.reject(new Error("measured in the child"));
+        return {
+          id: pairId,
+          title: titles[i]?.title ?? s.title,
+          metric: "throughput",
+          subject: { label: s.title, run: never },
+          baseline: { label: s.id.startsWith("engine-read") ? "Map.get + copy of the row" : "Map.get + Map.set counter, same keys", run: never },
+          ...(s.id === "engine-apply-12" ? { target: { kind: "us-max" as const, value: 1 } } : {}),
+        };
+      });
+      for (const p of pairs) ctx.hooks.onResult?.(`${p.id}: ${st.measurements.filter((m) => m.pairId === p.id && m.side === "subject").map((m) => Math.round(m.sample.serverUsPerOp! * 1000)).join(", ")} ns/op`);
+      return {
+        id,
+        group: "engine",
+        title,
+        workload,
+        skipped: null,
+        conditions: {
+          source: "bench/engine/workloads.ts (stream, twelveFeatures, fraudNodes), measured as bench/engine/apply.ts and read.ts do, in a child process (bench/suite/engine-child.ts)",
+          stream: `${events} events, zipf(0.99) keys over ${entities} per key column, one event per 10 ms (windows slide)`,
+          apply: "applyPush of pre-prepared commands into a fresh engine per round, after one warm-up run; preparePush not timed",
+          read: "all 12 features of a random existing key at a fixed now, 200k reads per round after one warm-up round",
+          rounds: `${rounds} (medians); srv µs/op here is the engine's time per op in the child, not a server`,
+        },
+        pairs: pairs.map((p) => summarize(p, st)),
+      };
+    },
+  };
+}
