@@ -1,22 +1,26 @@
 /**
  * Bytes per entity for a 30-feature pack. Run:
- *   node_modules/.bin/node --expose-gc --experimental-transform-types bench/engine/memory.ts
+ *   node_modules/.bin/node --expose-gc --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/memory.ts
  *
- * Per run: gc, heapUsed; a fresh engine with one 30-feature table; ENTITIES entities each receiving
- * EVENTS_PER_ENTITY events spread over SPAN_MS (so windows hold several buckets); gc, heapUsed.
- * (heap delta − pre-generated rows) / entities. Baseline in the same run: a Map of the same keys to a
- * 30-slot array of numbers (what a bare "one number per feature" store costs).
+ * Per round: gc, then heapUsed + arrayBuffers (typed arrays over 64 B keep their bytes off the JS
+ * heap; they are state too); a fresh engine with one 30-feature table; ENTITIES entities each
+ * receiving E events spread over SPAN_MS (so 1h and 1d windows hold several buckets); gc; the delta
+ * divided by the entity count. The events are generated on the fly and dropped, so only state counts.
+ * Baseline in the same run, alternated with the engine: a Map of the same keys to a 30-number array
+ * (a bare "one number per feature" store: the floor any per-entity state sits on).
+ *
+ * Env: EVENTS (default "1,10": one case per count), PACK=nosketch drops the three sketch features
+ * (n_unique ×2, quantile) to show their share, ROUNDS (default 5).
  */
 import { engineWith, EVENT, fmt, median, T0, table, thirtyFeatures } from "./workloads.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run node with --expose-gc");
 
-const RUNS = 5;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const ENTITIES = 50_000;
-const EVENTS_PER_ENTITY = Number(process.env.EVENTS ?? 10);
+const EVENTS = (process.env.EVENTS ?? "1,10").split(",").map(Number);
 const SPAN_MS = 2 * 3_600_000;
-/** PACK=nosketch drops the three sketch features (n_unique x2, quantile) to show their share. */
 const PACK = process.env.PACK ?? "full";
 
 function pack(): Record<string, unknown> {
@@ -25,18 +29,19 @@ function pack(): Record<string, unknown> {
   return agg;
 }
 
-function heap(): number {
+function bytes(): number {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
-function engineRun(): number {
-  const before = heap();
+function engineRound(events: number): number {
+  const before = bytes();
   const e = engineWith([EVENT, table("pack", "user", pack() as never)]);
-  const step = SPAN_MS / EVENTS_PER_ENTITY;
+  const step = SPAN_MS / events;
   let lsn = 0;
-  for (let j = 0; j < EVENTS_PER_ENTITY; j++) {
+  for (let j = 0; j < events; j++) {
     for (let u = 0; u < ENTITIES; u++) {
       const now = T0 + Math.floor(j * step + (u % 1000) * 37);
       const data = { user: `user_${u}`, card: "c", merchant: `m${(u * 7 + j) % 50}`, device: "d", ip: "i", amt: (u % 977) + j * 1.25, country: j % 2 ? "US" : "GB", is_online: (u + j) % 3 === 0 };
@@ -44,29 +49,33 @@ function engineRun(): number {
       if (p.kind === "apply") e.applyPush(p.command, ++lsn, now);
     }
   }
-  const after = heap();
+  const after = bytes();
   if (e.stats().entities !== ENTITIES) throw new Error("entity count mismatch");
   return (after - before) / ENTITIES;
 }
 
-function baselineRun(): number {
-  const before = heap();
+function baselineRound(): number {
+  const before = bytes();
   const m = new Map<string, number[]>();
   for (let u = 0; u < ENTITIES; u++) m.set(`user_${u}`, Array.from({ length: 30 }, (_v, i) => i + 0.5));
-  const after = heap();
+  const after = bytes();
   if (m.size !== ENTITIES) throw new Error("unreachable");
   return (after - before) / ENTITIES;
 }
 
-const eng: number[] = [];
-const base: number[] = [];
-for (let r = 0; r < RUNS; r++) {
-  base.push(baselineRun());
-  eng.push(engineRun());
+const features = Object.keys(pack()).length;
+for (const events of EVENTS) {
+  const eng: number[] = [];
+  const base: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    base.push(baselineRound());
+    eng.push(engineRound(events));
+  }
+  const b = median(base);
+  const x = median(eng);
+  console.log(
+    `memory | ${features}-feature pack (${PACK}) | ${ENTITIES} entities x ${events} event(s) over ${SPAN_MS / 3_600_000} h | ` +
+      `engine ${fmt(x)} B/entity | baseline Map<key, 30 doubles> ${fmt(b)} B/entity | engine/baseline ${fmt(x / b, 2)}x`,
+  );
 }
-const b = median(base);
-const x = median(eng);
-console.log(
-  `30-feature pack (${PACK}, ${Object.keys(pack()).length} features): ${ENTITIES} entities x ${EVENTS_PER_ENTITY} events over ${SPAN_MS / 3_600_000} h | engine ${fmt(x)} B/entity | ` +
-    `baseline Map<key, 30 doubles> ${fmt(b)} B/entity | ratio ${fmt(x / b, 1)}x (medians of ${RUNS} runs, node ${process.version})`,
-);
+console.log(`heapUsed + arrayBuffers after gc; medians of ${ROUNDS} rounds; node ${process.version}`);

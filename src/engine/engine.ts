@@ -71,6 +71,8 @@ interface Workspace {
   readonly live: boolean;
   registry: Registry;
   tables: Map<string, TableState>;
+  /** Event name → the states of the tables it feeds (tablesByEvent resolved once per registration). */
+  routes: Map<string, TableState[]>;
   readonly dedupe: DedupeCache;
 }
 
@@ -166,6 +168,7 @@ export class Engine {
     for (const e of plan.droppedEvents) w.dedupe.dropEvent(e);
     w.registry = plan.next;
     w.tables = tables;
+    w.routes = routesOf(plan.next, tables);
     return plan.response;
   }
 
@@ -188,6 +191,7 @@ export class Engine {
       for (const t of w.tables.values()) this.retiredColdEvictions += t.coldEvictions;
       w.registry = { ...emptyRegistry(), version: w.registry.version + 1 };
       w.tables = new Map();
+      w.routes = new Map();
       w.dedupe.clear();
     }
     return this.ws(ws ?? this.defaultWorkspace).registry.version;
@@ -232,9 +236,9 @@ export class Engine {
         w.dedupe.record(command.event, key, lsn, now, ev.dedupeWindowMs);
       }
     }
-    const tables = w.registry.tablesByEvent.get(command.event);
+    const tables = w.routes.get(command.event);
     if (tables !== undefined) {
-      for (let i = 0; i < tables.length; i++) w.tables.get(tables[i]!.name)!.apply(row, now);
+      for (let i = 0; i < tables.length; i++) tables[i]!.apply(row, now);
     }
     return { replay: false, ackLsn: lsn };
   }
@@ -250,19 +254,21 @@ export class Engine {
   read(ws: string, table: string, key: unknown, features: readonly string[] | undefined, now: number, opts: ReadOptions = {}): ReadResult | null {
     const t = this.tableState(ws, table);
     let infos: readonly FeatureInfo[];
-    let idx: number[];
+    let idx: readonly number[];
     if (features === undefined) {
+      // Shared, precomputed arrays: a full-row read allocates only its values.
       infos = t.featureInfos;
-      idx = infos.map((_f, i) => i);
+      idx = t.everyFeature;
     } else {
-      idx = new Array(features.length);
+      const picked: number[] = new Array(features.length);
+      idx = picked;
       const out: FeatureInfo[] = new Array(features.length);
       let missing: string[] | undefined;
       for (let j = 0; j < features.length; j++) {
         const i = t.indexOf(features[j]!);
         if (i === undefined) (missing ??= []).push(features[j]!);
         else {
-          idx[j] = i;
+          picked[j] = i;
           out[j] = t.info(i);
         }
       }
@@ -279,7 +285,7 @@ export class Engine {
 
   /** The features of a table, declared order; throws workspace_not_found / unknown_table. */
   features(ws: string, table: string): FeatureInfo[] {
-    return this.tableState(ws, table).featureInfos;
+    return this.tableState(ws, table).featureInfos.slice();
   }
 
   /** The latest processing time of an event routed to the table (-Infinity before any). */
@@ -323,5 +329,11 @@ export class Engine {
 }
 
 function newWorkspace(name: string, live: boolean): Workspace {
-  return { name, live, registry: emptyRegistry(), tables: new Map(), dedupe: new DedupeCache() };
+  return { name, live, registry: emptyRegistry(), tables: new Map(), routes: new Map(), dedupe: new DedupeCache() };
+}
+
+function routesOf(registry: Registry, tables: ReadonlyMap<string, TableState>): Map<string, TableState[]> {
+  const routes = new Map<string, TableState[]>();
+  for (const [event, compiled] of registry.tablesByEvent) routes.set(event, compiled.map((t) => tables.get(t.name)!));
+  return routes;
 }

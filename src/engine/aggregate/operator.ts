@@ -1,4 +1,5 @@
 import type { Row, Value, ValueType } from "../types.ts";
+import type { InlineForm, SlotForm } from "./slots.ts";
 
 /**
  * The contract every aggregation operator implements. The catalogue (catalogue.ts) owns what is
@@ -62,6 +63,10 @@ export interface OperatorDef<P = unknown, S = unknown> {
   read(s: S, p: P, now: number): Value;
   /** Windowed ops: fold bucket `from` into `into` (returns the result; may mutate `into`). */
   merge?(into: S, from: S, p: P): S;
+  /** Optional compact form (slots.ts): the state as inline f64 accumulators. */
+  readonly slots?: SlotForm<P>;
+  /** Optional (slots.ts): small states kept as a few inline numbers until they overflow. */
+  readonly inline?: InlineForm<P, S>;
 }
 
 /** Reads a numeric field: i64/f64 values as numbers; anything else (null, str, bool, NaN) -> undefined. */

@@ -1,13 +1,14 @@
-import { assertHllPrecision, hllAddHash, hllBytes, hllCreate, hllEstimate, hllMerge, type Hll } from "./hyperloglog.ts";
-import { objectBytes, typedArrayBytes } from "./memory.ts";
+import { assertHllPrecision, hllAddHash, hllBytes, hllClear, hllCreate, hllEstimate, hllMerge, type Hll } from "./hyperloglog.ts";
+import { doubleArrayBytes, objectBytes } from "./memory.ts";
 
 /**
  * Distinct counter (n_unique, approx_count_distinct): exact up to `threshold` distinct values, then a
  * HyperLogLog of precision p.
  *
- * Exact mode keeps the 53-bit value hashes (hash.ts) sorted in a Float64Array that doubles in
- * capacity as needed, so it costs 8 B per distinct value (8 KB at the default 1024) and merges by a
- * linear sorted union. Counting hashes rather than values is exact barring a 53-bit collision
+ * Exact mode keeps the 53-bit value hashes (hash.ts) sorted in a plain JS array of doubles that
+ * doubles in capacity as needed (from 4), so it costs 8 B per distinct value (8 KB at the default
+ * 1024) and merges by a linear sorted union. A JS double array has ~48 B of overhead where a small
+ * Float64Array has ~200 B, which matters because most per-entity (and per-bucket) counters are small. Counting hashes rather than values is exact barring a 53-bit collision
  * (probability ~6e-11 at 1024 values). When a value beyond the threshold arrives, the stored hashes
  * are replayed into the HLL, so the promoted sketch is identical to one fed the whole stream.
  */
@@ -16,30 +17,35 @@ export interface DistinctCounter {
   readonly threshold: number;
   /** Exact mode: the number of distinct hashes, held sorted in `hashes[0..n)`. */
   n: number;
-  /** Exact mode storage; null once promoted. */
-  hashes: Float64Array | null;
+  /** Exact mode storage (length = capacity); null once promoted. */
+  hashes: number[] | null;
   /** Sketch mode; null while exact. */
   hll: Hll | null;
 }
 
 export const DISTINCT_EXACT_THRESHOLD = 1024;
 
-const INITIAL_CAPACITY = 16;
+const INITIAL_CAPACITY = 4;
+
+/** A double array of `n` slots (NaN-filled, so V8 stores it unboxed from the start). */
+function doubles(n: number): number[] {
+  return new Array<number>(n).fill(NaN);
+}
 
 export function distinctCreate(p: number, threshold: number = DISTINCT_EXACT_THRESHOLD): DistinctCounter {
   if (!Number.isInteger(threshold) || threshold < 0) throw new RangeError(`exact threshold must be a non-negative integer, got ${threshold}`);
   if (threshold === 0) return { p, threshold, n: 0, hashes: null, hll: hllCreate(p) };
   assertHllPrecision(p);
-  return { p, threshold, n: 0, hashes: new Float64Array(Math.min(INITIAL_CAPACITY, threshold)), hll: null };
+  return { p, threshold, n: 0, hashes: doubles(Math.min(INITIAL_CAPACITY, threshold)), hll: null };
 }
 
 /** Index of `h` in the sorted prefix, or -(insertion point) - 1 when absent. */
-function search(a: Float64Array, n: number, h: number): number {
+function search(a: readonly number[], n: number, h: number): number {
   let lo = 0;
   let hi = n - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = a[mid];
+    const v = a[mid]!;
     if (v < h) lo = mid + 1;
     else if (v > h) hi = mid - 1;
     else return mid;
@@ -47,9 +53,9 @@ function search(a: Float64Array, n: number, h: number): number {
   return -lo - 1;
 }
 
-function promote(s: DistinctCounter, hashes: Float64Array, n: number): Hll {
+function promote(s: DistinctCounter, hashes: ArrayLike<number>, n: number): Hll {
   const hll = hllCreate(s.p);
-  for (let i = 0; i < n; i++) hllAddHash(hll, hashes[i]);
+  for (let i = 0; i < n; i++) hllAddHash(hll, hashes[i]!);
   s.hll = hll;
   s.hashes = null;
   s.n = 0;
@@ -61,7 +67,7 @@ export function distinctAddHash(s: DistinctCounter, h: number): void {
     hllAddHash(s.hll, h);
     return;
   }
-  let a = s.hashes as Float64Array;
+  let a = s.hashes as number[];
   const n = s.n;
   const at = search(a, n, h);
   if (at >= 0) return;
@@ -70,8 +76,8 @@ export function distinctAddHash(s: DistinctCounter, h: number): void {
     return;
   }
   if (n === a.length) {
-    const grown = new Float64Array(Math.min(Math.max(a.length * 2, INITIAL_CAPACITY), s.threshold));
-    grown.set(a);
+    const grown = doubles(Math.min(Math.max(a.length * 2, INITIAL_CAPACITY), s.threshold));
+    for (let i = 0; i < n; i++) grown[i] = a[i]!;
     s.hashes = a = grown;
   }
   const ins = -at - 1;
@@ -95,43 +101,96 @@ export function distinctMerge(into: DistinctCounter, from: DistinctCounter): voi
     throw new RangeError("cannot merge distinct counters with different precision or threshold");
   }
   if (from.hll !== null) {
-    const hll = into.hll ?? promote(into, into.hashes as Float64Array, into.n);
+    const hll = into.hll ?? promote(into, into.hashes as number[], into.n);
     hllMerge(hll, from.hll);
     return;
   }
-  const b = from.hashes as Float64Array;
+  const b = from.hashes as number[];
   const nb = from.n;
   if (into.hll !== null) {
-    for (let i = 0; i < nb; i++) hllAddHash(into.hll, b[i]);
+    for (let i = 0; i < nb; i++) hllAddHash(into.hll, b[i]!);
     return;
   }
-  const a = into.hashes as Float64Array;
+  const a = into.hashes as number[];
   const na = into.n;
-  const union = new Float64Array(na + nb);
+  const union = doubles(na + nb);
   let i = 0;
   let j = 0;
   let n = 0;
   while (i < na && j < nb) {
-    const x = a[i];
-    const y = b[j];
-    if (x < y) union[n++] = a[i++];
-    else if (y < x) union[n++] = b[j++];
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) union[n++] = a[i++]!;
+    else if (y < x) union[n++] = b[j++]!;
     else {
       union[n++] = x;
       i++;
       j++;
     }
   }
-  while (i < na) union[n++] = a[i++];
-  while (j < nb) union[n++] = b[j++];
+  while (i < na) union[n++] = a[i++]!;
+  while (j < nb) union[n++] = b[j++]!;
   if (n > into.threshold) {
     promote(into, union, n);
     return;
   }
-  into.hashes = n === union.length ? union : union.slice(0, n);
+  if (n < union.length) union.length = n;
+  into.hashes = union;
   into.n = n;
 }
 
+// Scratch for distinctUnionEstimate: reused across reads (the engine is single-threaded).
+let unionScratch = new Float64Array(1024);
+const hllScratch = new Map<number, Hll>();
+
+/**
+ * What distinctEstimate would give after distinctMerge-ing `counters[0..nc)` and the single hashes
+ * `singles[0..ns)` into one counter (with the same p and threshold), without building it: an exact
+ * union is counted in a reused buffer, a larger one in a reused HLL. A window read merges up to 64
+ * buckets; this keeps it free of per-bucket allocations and of repeated sorted-array unions.
+ */
+export function distinctUnionEstimate(
+  p: number,
+  threshold: number,
+  counters: readonly DistinctCounter[],
+  nc: number,
+  singles: readonly number[],
+  ns: number,
+): number {
+  let promoted = false;
+  let total = ns;
+  for (let i = 0; i < nc; i++) {
+    const c = counters[i]!;
+    if (c.hll !== null) promoted = true;
+    else total += c.n;
+  }
+  if (!promoted) {
+    if (unionScratch.length < total) unionScratch = new Float64Array(Math.max(total, 2 * unionScratch.length));
+    const buf = unionScratch;
+    let k = 0;
+    for (let i = 0; i < ns; i++) buf[k++] = singles[i]!;
+    for (let i = 0; i < nc; i++) {
+      const c = counters[i]!;
+      const h = c.hashes as number[];
+      for (let j = 0; j < c.n; j++) buf[k++] = h[j]!;
+    }
+    const sorted = buf.subarray(0, k).sort();
+    let unique = k === 0 ? 0 : 1;
+    for (let i = 1; i < k; i++) if (sorted[i] !== sorted[i - 1]) unique++;
+    if (unique <= threshold) return unique;
+  }
+  let hll = hllScratch.get(p);
+  if (hll === undefined) hllScratch.set(p, (hll = hllCreate(p)));
+  else hllClear(hll);
+  for (let i = 0; i < ns; i++) hllAddHash(hll, singles[i]!);
+  for (let i = 0; i < nc; i++) {
+    const c = counters[i]!;
+    if (c.hll !== null) hllMerge(hll, c.hll);
+    else for (let j = 0; j < c.n; j++) hllAddHash(hll, (c.hashes as number[])[j]!);
+  }
+  return Math.max(Math.round(hllEstimate(hll)), threshold + 1);
+}
+
 export function distinctBytes(s: DistinctCounter): number {
-  return objectBytes(5) + (s.hll !== null ? hllBytes(s.hll) : typedArrayBytes(s.hashes as Float64Array));
+  return objectBytes(5) + (s.hll !== null ? hllBytes(s.hll) : doubleArrayBytes((s.hashes as number[]).length));
 }

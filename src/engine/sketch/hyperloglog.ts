@@ -46,6 +46,13 @@ export function hllCreate(p: number): Hll {
   return { p, registers: new Uint8Array(1 << p), histogram };
 }
 
+/** Empties the sketch in place (a reusable scratch sketch). */
+export function hllClear(s: Hll): void {
+  s.registers.fill(0);
+  s.histogram.fill(0);
+  s.histogram[0] = 1 << s.p;
+}
+
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }

@@ -12,6 +12,11 @@ export const MAP_OVERHEAD_BYTES = 160;
 /** One Map entry: key, value and chain slots plus its share of the bucket array. */
 export const MAP_ENTRY_BYTES = 36;
 
+/** A plain JS array of `n` unboxed doubles: the JSArray (32 B) and its FixedDoubleArray (16 B + 8 n). */
+export function doubleArrayBytes(n: number): number {
+  return 48 + 8 * n;
+}
+
 /** A plain object with `fields` in-object properties. */
 export function objectBytes(fields: number): number {
   return 24 + 8 * fields;

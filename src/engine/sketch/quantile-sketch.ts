@@ -250,6 +250,17 @@ function lerp(a: number, b: number, t: number): number {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
+/**
+ * The q-quantile of the ascending values a[0..n) (n >= 1) with numpy "linear" interpolation: what
+ * an exact-mode sketch holding them answers.
+ */
+export function quantileOfSorted(a: ArrayLike<number>, n: number, q: number): number {
+  const r = q * (n - 1);
+  const f = Math.floor(r);
+  const t = r - f;
+  return t === 0 ? a[f]! : lerp(a[f]!, a[f + 1]!, t);
+}
+
 /** The q-quantile (q in [0, 1]) with numpy "linear" interpolation; null when empty. */
 export function quantileQuery(s: QuantileSketch, q: number): number | null {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
@@ -259,7 +270,7 @@ export function quantileQuery(s: QuantileSketch, q: number): number | null {
   const f = Math.floor(r);
   const t = r - f;
   const a = s.values;
-  if (a !== null) return t === 0 ? a[f] : lerp(a[f], a[f + 1], t);
+  if (a !== null) return quantileOfSorted(a, n, q);
   const lo = sketchValueAt(s, f);
   return t === 0 ? lo : lerp(lo, sketchValueAt(s, f + 1), t);
 }

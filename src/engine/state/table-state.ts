@@ -1,18 +1,14 @@
 import type { AggregationSpec } from "../aggregate/catalogue.ts";
 import type { CompiledTable } from "../registry/index.ts";
 import type { Row, Value } from "../types.ts";
-import { FeatureRuntime } from "./feature-runtime.ts";
+import type { Entity } from "./entity.ts";
+import { featureInfo } from "./feature-runtime.ts";
 import type { FeatureInfo } from "./feature-runtime.ts";
 import { compileKeyExtractor } from "./keys.ts";
-
-/**
- * One entity's row: every feature's state (by feature index) and the time of its last event.
- * Kept deliberately small: a record, one holey array and whatever the features allocated.
- */
-export interface EntityRecord {
-  lastSeen: number;
-  states: unknown[];
-}
+import { LAST_SEEN } from "./layout.ts";
+import type { Inheritance } from "./layout.ts";
+import { migrateEntity } from "./migrate.ts";
+import { TableRuntime } from "./table-runtime.ts";
 
 /** A read's result for one entity. */
 export interface TableRead {
@@ -22,28 +18,34 @@ export interface TableRead {
 }
 
 /**
- * The state of one table: entity key → EntityRecord, plus the compiled plan that applies events and
- * reads features. Cold entities (idle longer than the root event's cold_after_ms) are treated as
- * absent by reads, recreated fresh by the next push, and removed by `sweep`.
+ * The state of one table: entity key → Entity (entity.ts), plus the runtime that applies events and
+ * reads features over the table's layout. Cold entities (idle longer than the root event's
+ * cold_after_ms) are treated as absent by reads, recreated fresh by the next push, and removed by
+ * `sweep`.
  */
 export class TableState {
   readonly name: string;
-  readonly entities = new Map<string, EntityRecord>();
+  readonly entities = new Map<string, Entity>();
   /** Latest processing time of an event routed here (the stream's high watermark). */
   watermark = -Infinity;
   /** Entities evicted as cold (reset on push or removed by sweep), cumulative. */
   coldEvictions = 0;
 
   private table: CompiledTable<AggregationSpec>;
-  private features: FeatureRuntime[];
+  private runtime: TableRuntime;
+  private infos: FeatureInfo[];
+  /** [0, 1, …, features − 1]: the index list of a read of every feature. */
+  private allIndices: number[];
   private featureIndex: Map<string, number>;
   private keyOf: (row: Row) => string | undefined;
 
-  constructor(table: CompiledTable<AggregationSpec>) {
+  constructor(table: CompiledTable<AggregationSpec>, inherit?: Inheritance) {
     this.name = table.name;
     this.table = table;
-    this.features = table.aggregations.map((a) => new FeatureRuntime(a));
-    this.featureIndex = new Map(this.features.map((f, i) => [f.info.name, i]));
+    this.runtime = new TableRuntime(table.aggregations, inherit);
+    this.infos = table.aggregations.map(featureInfo);
+    this.allIndices = this.infos.map((_f, i) => i);
+    this.featureIndex = new Map(this.infos.map((f, i) => [f.name, i]));
     this.keyOf = compileKeyExtractor(table.keyColumns.map((k) => k.name));
   }
 
@@ -55,9 +57,14 @@ export class TableState {
     return this.table.keyColumns.length;
   }
 
-  /** Every feature, declared order. */
+  /** Every feature, declared order (a shared array: callers must not modify it). */
   get featureInfos(): FeatureInfo[] {
-    return this.features.map((f) => f.info);
+    return this.infos;
+  }
+
+  /** The indices of every feature, declared order (shared; do not modify). */
+  get everyFeature(): readonly number[] {
+    return this.allIndices;
   }
 
   indexOf(feature: string): number | undefined {
@@ -65,16 +72,16 @@ export class TableState {
   }
 
   info(i: number): FeatureInfo {
-    return this.features[i]!.info;
+    return this.infos[i]!;
   }
 
   get featureCount(): number {
-    return this.features.length;
+    return this.infos.length;
   }
 
-  private isCold(e: EntityRecord, now: number): boolean {
+  private isCold(e: Entity, now: number): boolean {
     const ttl = this.table.coldAfterMs;
-    return ttl !== undefined && now - e.lastSeen > ttl;
+    return ttl !== undefined && now - e.nums[LAST_SEEN]! > ttl;
   }
 
   /**
@@ -90,30 +97,27 @@ export class TableState {
     if (key === undefined) return;
     let e = this.entities.get(key);
     if (e === undefined) {
-      e = { lastSeen: now, states: new Array(this.features.length) };
+      e = this.runtime.newEntity(now);
       this.entities.set(key, e);
     } else if (this.isCold(e, now)) {
       this.coldEvictions++;
-      e.states = new Array(this.features.length);
-      e.lastSeen = now;
-    } else {
-      e.lastSeen = now;
+      e = this.runtime.newEntity(now);
+      this.entities.set(key, e);
     }
-    const states = e.states;
-    const fs = this.features;
-    for (let i = 0; i < fs.length; i++) fs[i]!.apply(states, i, row, now);
+    this.runtime.apply(e, row, now);
   }
 
   /** The features `idx` of entity `key` at time `now`, or null when absent or cold. */
   read(key: string, idx: readonly number[], now: number, windowEnd: number | undefined): TableRead | null {
     const e = this.entities.get(key);
     if (e === undefined || this.isCold(e, now)) return null;
+    const rt = this.runtime;
+    rt.beginRead();
     const values: Value[] = new Array(idx.length);
     const effectiveTimes: (number | undefined)[] = new Array(idx.length);
     for (let j = 0; j < idx.length; j++) {
-      const f = this.features[idx[j]!]!;
-      values[j] = f.read(e.states[idx[j]!], now, windowEnd);
-      effectiveTimes[j] = f.effectiveTime(now, windowEnd);
+      values[j] = rt.read(e, idx[j]!, now, windowEnd);
+      effectiveTimes[j] = rt.effectiveTime(idx[j]!, now, windowEnd);
     }
     return { values, effectiveTimes };
   }
@@ -138,27 +142,34 @@ export class TableState {
    * removed feature's state is dropped. Entity rows are rewritten only when the layout changed.
    */
   rebind(table: CompiledTable<AggregationSpec>): void {
-    const old = this.features;
+    const oldLayout = this.runtime.layout;
     const oldIndex = this.featureIndex;
-    const next = new TableState(table);
-    const map = next.features.map((f) => {
-      const i = oldIndex.get(f.info.name);
-      return i !== undefined && old[i]!.spec.key === f.spec.key ? i : -1;
+    const map = table.aggregations.map((a) => {
+      const i = oldIndex.get(a.feature);
+      return i !== undefined && oldLayout.features[i]!.spec.key === a.key ? i : -1;
     });
+    const accOf = new Map<number, { id: string; kind: number }>();
+    map.forEach((i, j) => {
+      if (i < 0) return;
+      const f = oldLayout.features[i]!;
+      if (f.accOffset < 0) return;
+      const acc = oldLayout.groups[f.group]!.accs.find((a) => a.offset === f.accOffset)!;
+      accOf.set(j, { id: acc.id, kind: acc.kind });
+    });
+    const next = new TableState(table, { generation: oldLayout.generation + 1, accOf });
     const sameKeys = table.keyColumns.map((k) => k.name).join("\u0000") === this.table.keyColumns.map((k) => k.name).join("\u0000");
-    const identity = map.length === old.length && map.every((i, j) => i === j);
+    const identity = map.length === oldLayout.features.length && map.every((i, j) => i === j);
     if (!sameKeys) {
       // Entity keys mean something else now (the planner normally drops such a table outright).
       this.entities.clear();
     } else if (!identity) {
-      for (const e of this.entities.values()) {
-        const states: unknown[] = new Array(map.length);
-        for (let j = 0; j < map.length; j++) if (map[j]! >= 0) states[j] = e.states[map[j]!];
-        e.states = states;
-      }
+      const to = next.runtime.layout;
+      for (const [k, e] of this.entities) this.entities.set(k, migrateEntity(oldLayout, to, map, e));
     }
     this.table = table;
-    this.features = next.features;
+    this.runtime = next.runtime;
+    this.infos = next.infos;
+    this.allIndices = next.allIndices;
     this.featureIndex = next.featureIndex;
     this.keyOf = next.keyOf;
   }

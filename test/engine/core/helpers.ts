@@ -1,6 +1,9 @@
 import { compileAggregation } from "../../../src/engine/aggregate/catalogue.ts";
 import type { AggregationSpec } from "../../../src/engine/aggregate/catalogue.ts";
-import { FeatureRuntime } from "../../../src/engine/state/feature-runtime.ts";
+import type { Entity } from "../../../src/engine/state/entity.ts";
+import { featureInfo } from "../../../src/engine/state/feature-runtime.ts";
+import type { FeatureInfo } from "../../../src/engine/state/feature-runtime.ts";
+import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
 import { wireTypeToValueType } from "../../../src/engine/types.ts";
 import type { Row, Schema, Value, WireType } from "../../../src/engine/types.ts";
 
@@ -18,17 +21,25 @@ export function compile(op: string, params: Record<string, unknown> = {}, schema
   return compileAggregation({ feature: "f", op, params }, schema);
 }
 
-/** One feature over a stream of (row, time) events, read at `readAt`. */
+/**
+ * One feature over a stream of (row, time) events, read at `readAt`: a one-feature table runtime
+ * (the same layout, bucket ring and accumulators the engine uses) and its single entity.
+ */
 export class Feature {
-  readonly rt: FeatureRuntime;
-  readonly states: unknown[] = [undefined];
+  readonly rt: TableRuntime;
+  readonly info: FeatureInfo;
+  /** Created by the first push. */
+  entity: Entity | undefined;
 
   constructor(op: string, params: Record<string, unknown> = {}, schema: Schema = SCHEMA) {
-    this.rt = new FeatureRuntime(compile(op, params, schema));
+    const spec = compile(op, params, schema);
+    this.rt = new TableRuntime([spec]);
+    this.info = featureInfo(spec);
   }
 
   push(row: Row, now = 0): this {
-    this.rt.apply(this.states, 0, row, now);
+    this.entity ??= this.rt.newEntity(now);
+    this.rt.apply(this.entity, row, now);
     return this;
   }
 
@@ -38,7 +49,17 @@ export class Feature {
   }
 
   read(now = 0, windowEnd?: number): Value {
-    return this.rt.read(this.states[0], now, windowEnd);
+    this.rt.beginRead();
+    return this.rt.read(this.entity ?? this.rt.newEntity(now), 0, now, windowEnd);
+  }
+
+  effectiveTime(now: number, windowEnd?: number): number | undefined {
+    return this.rt.effectiveTime(0, now, windowEnd);
+  }
+
+  /** The live bucket indices of the feature's window, oldest first ([] for lifetime or no events). */
+  buckets(): number[] {
+    return this.entity === undefined ? [] : this.rt.bucketIndices(this.entity, 0);
   }
 }
 

@@ -20,9 +20,9 @@ describe("sum", () => {
   });
   it("over an i64 field is i64 (values truncated)", () => {
     const f = new Feature("sum", { field: "n" });
-    assert.equal(f.rt.info.outputType.kind, "i64");
+    assert.equal(f.info.outputType.kind, "i64");
     assert.equal(f.pushAll([{ n: 2 }, { n: 3 }, { n: 1.5 }]).read(), 6);
-    assert.equal(new Feature("sum", { field: "amt" }).rt.info.outputType.kind, "f64");
+    assert.equal(new Feature("sum", { field: "amt" }).info.outputType.kind, "f64");
   });
   it("honours where", () => {
     assert.equal(new Feature("sum", { field: "amt", where: "amt > 1" }).pushAll(amts(1, 2, 3)).read(), 5);
@@ -44,12 +44,19 @@ describe("min / max", () => {
   it("compare strings lexicographically and keep the field type", () => {
     const f = new Feature("max", { field: "s" }).pushAll([{ s: "b" }, { s: "ab" }, { s: "c" }]);
     assert.equal(f.read(), "c");
-    assert.equal(f.rt.info.outputType.kind, "str");
+    assert.equal(f.info.outputType.kind, "str");
     assert.equal(new Feature("min", { field: "s" }).pushAll([{ s: "b" }, { s: "ab" }]).read(), "ab");
   });
   it("are null when empty and ignore values of another kind", () => {
     assert.equal(new Feature("min", { field: "amt" }).read(), null);
     assert.equal(new Feature("min", { field: "j" }).pushAll([{ j: 3 }, { j: "1" }, { j: [0] }]).read(), 3);
+  });
+  it("over a numeric field keep only numbers (an optional field is not type-checked on push)", () => {
+    for (const window of [undefined, "1h"]) {
+      const params = window === undefined ? { field: "n" } : { field: "n", window };
+      assert.equal(new Feature("min", params).pushAll([{ n: "x" as never }, { n: 3 }, { n: 2 }], T0).read(T0), 2);
+      assert.equal(new Feature("max", params).pushAll([{ n: true as never }], T0).read(T0), null);
+    }
   });
 });
 
@@ -124,7 +131,7 @@ describe("top_k", () => {
       { value: "b", count: 2 },
       { value: "c", count: 2 },
     ]);
-    assert.equal(f.rt.info.outputType.kind, "array");
+    assert.equal(f.info.outputType.kind, "array");
   });
 });
 

@@ -13,4 +13,5 @@ export const countOp: OperatorDef<null, number> = {
   update: (s) => s + 1,
   read: (s) => s,
   merge: (into, from) => into + from,
+  slots: { accumulator: () => ({ kind: "count" }), read: (a, o) => a[o]! },
 };

@@ -31,4 +31,8 @@ export const meanOp: OperatorDef<{ readonly field: string }, MeanState> = {
     into.sum += from.sum;
     return into;
   },
+  slots: {
+    accumulator: (p) => ({ kind: "moments", field: p.field, trunc: false, order: 1 }),
+    read: (a, o) => (a[o] === 0 ? null : finiteOrNull(a[o + 1]! / a[o]!)),
+  },
 };

@@ -12,6 +12,9 @@ type Ordered = number | string | boolean;
 
 const ORDERABLE: ReadonlySet<string> = new Set(["i64", "f64", "str", "bool", "timestamp", "json"]);
 
+/** Field types whose values are always numbers: min/max over them fit one f64 slot. */
+const NUMERIC: ReadonlySet<string> = new Set(["i64", "f64", "timestamp"]);
+
 /**
  * Negative when a < b, positive when a > b, 0 when equal, NaN when they cannot be compared.
  * Numbers compare numerically across i64 and f64 (DESIGN §4: beava's "5 then 3.5 keeps 5" is not
@@ -56,11 +59,21 @@ function minMaxOp(op: "min" | "max"): OperatorDef<MinMaxParams, Ordered | null> 
     create: () => null,
     update(s, p, row) {
       const v = ordered(presentField(row, p.field));
-      if (v === undefined) return s;
+      // A numeric field's value is kept only when it is a number: an optional field is not
+      // type-checked on push, and a string must not become the min of an i64 feature.
+      if (v === undefined || (typeof v !== "number" && NUMERIC.has(p.type.kind))) return s;
       return s === null || better(v, s) ? v : s;
     },
     read: (s) => s,
     merge: (into, from) => (from === null ? into : into === null || better(from, into) ? from : into),
+    // [v], NaN while empty. Strings, booleans and json (mixed kinds) keep the object form.
+    slots: {
+      accumulator: (p) => (NUMERIC.has(p.type.kind) ? { kind: op, field: p.field } : undefined),
+      read: (a, o) => {
+        const v = a[o]!;
+        return v === v ? v : null;
+      },
+    },
   };
 }
 

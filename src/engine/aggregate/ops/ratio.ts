@@ -31,4 +31,5 @@ export const ratioOp: OperatorDef<null, RatioState> = {
     into.total += from.total;
     return into;
   },
+  slots: { accumulator: () => ({ kind: "ratio" }), read: (a, o) => (a[o + 1] === 0 ? null : a[o]! / a[o + 1]!) },
 };

@@ -34,4 +34,9 @@ export const sumOp: OperatorDef<SumParams, number | null> = {
   },
   read: (s) => (s === null ? null : finiteOrNull(s)),
   merge: (into, from) => (from === null ? into : into === null ? from : into + from),
+  // [n, Σx]: n tells "no value yet" (null) from a sum of 0.
+  slots: {
+    accumulator: (p) => ({ kind: "moments", field: p.field, trunc: p.integer, order: 1 }),
+    read: (a, o) => (a[o] === 0 ? null : finiteOrNull(a[o + 1]!)),
+  },
 };

@@ -20,6 +20,13 @@ type Kind = "var" | "std" | "var_pop" | "std_pop";
 function varianceOp(op: Kind, aliases: readonly string[]): OperatorDef<{ readonly field: string }, MomentsState> {
   const sample = op === "var" || op === "std";
   const root = op === "std" || op === "std_pop";
+  const moments = (n: number, m2: number): number | null => {
+    const denom = sample ? n - 1 : n;
+    if (denom < 1) return null;
+    // Rounding can leave m2 a hair below zero for constant input.
+    const v = Math.max(0, m2) / denom;
+    return finiteOrNull(root ? Math.sqrt(v) : v);
+  };
   return {
     op,
     aliases,
@@ -38,12 +45,11 @@ function varianceOp(op: Kind, aliases: readonly string[]): OperatorDef<{ readonl
       s.m2 += d * (x - s.mean);
       return s;
     },
-    read(s) {
-      const denom = sample ? s.n - 1 : s.n;
-      if (denom < 1) return null;
-      // Rounding can leave m2 a hair below zero for constant input.
-      const v = Math.max(0, s.m2) / denom;
-      return finiteOrNull(root ? Math.sqrt(v) : v);
+    read: (s) => moments(s.n, s.m2),
+    // [n, Σx, M2]: the mean is Σx/n (the object form keeps it running; both are Welford's update).
+    slots: {
+      accumulator: (p) => ({ kind: "moments", field: p.field, trunc: false, order: 2 }),
+      read: (a, o) => moments(a[o]!, a[o + 2]!),
     },
     merge(into, from) {
       if (from.n === 0) return into;
