@@ -1,29 +1,48 @@
 /**
- * Apply cost per event. Run: node_modules/.bin/node --experimental-transform-types bench/engine/apply.ts
+ * Apply cost per event. Run:
+ *   node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/apply.ts
  *
- * For each workload, per run: a fresh engine, then applyPush over a pre-generated stream (prepare is
- * measured separately). Baseline in the same run: a bare Map.get + Map.set counter loop over the
- * same user keys. Reports medians over RUNS runs, in ns/event, and the ratio to the baseline.
+ * Per workload and round: a fresh engine, the stream's pushes prepared (preparePush, timed
+ * separately), then applyPush over all of them (the engine's state update: what the target is
+ * about). Baseline ("floor") in the same run, alternated with the engine round by round: the same
+ * events as a bare Map<string, Float64Array> update, per table one lookup of the event's key and +1
+ * on as many numbers as the table has features. Reports medians over ROUNDS rounds (after one
+ * warm-up round of each) and the engine/floor ratio of the medians.
+ *
+ * Env: N (events, default 500000), ENTITIES (keys per key column, default 100000; 1000 shows the
+ * cache-resident cost), ROUNDS (default 5), ONLY=twelve|fraud.
  */
 import { engineWith, EVENT, fmt, fraudNodes, median, stream, table, twelveFeatures } from "./workloads.ts";
 import type { Stream } from "./workloads.ts";
 
-const RUNS = 7;
-const N = 500_000;
-/** ENTITIES=1000 shows the cache-resident (compute-bound) cost; the default is the brief's 100k. */
+const N = Number(process.env.N ?? 500_000);
 const ENTITIES = Number(process.env.ENTITIES ?? 100_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ONLY = process.env.ONLY;
 
-function baseline(s: Stream): number {
-  const m = new Map<string, number>();
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < s.keys.length; i++) {
-    const k = s.keys[i]!;
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return Number(process.hrtime.bigint() - t) / s.keys.length;
+/** A table of the workload as the floor sees it: its key column and feature count. */
+interface FloorTable {
+  readonly key: string;
+  readonly features: number;
 }
 
-function applyRun(nodes: unknown[], s: Stream): { apply: number; prepare: number } {
+function floorRound(s: Stream, tables: readonly FloorTable[]): number {
+  const maps = tables.map(() => new Map<string, Float64Array>());
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < s.rows.length; i++) {
+    const row = s.rows[i]!;
+    for (let j = 0; j < tables.length; j++) {
+      const k = row[tables[j]!.key] as string;
+      const m = maps[j]!;
+      let a = m.get(k);
+      if (a === undefined) m.set(k, (a = new Float64Array(tables[j]!.features)));
+      for (let f = 0; f < a.length; f++) a[f]! += 1;
+    }
+  }
+  return Number(process.hrtime.bigint() - t) / s.rows.length;
+}
+
+function engineRound(nodes: unknown[], s: Stream): { apply: number; prepare: number } {
   const e = engineWith(nodes);
   const n = s.rows.length;
   const commands = new Array(n);
@@ -40,28 +59,39 @@ function applyRun(nodes: unknown[], s: Stream): { apply: number; prepare: number
   return { apply, prepare };
 }
 
-function bench(name: string, nodes: unknown[], features: number, s: Stream): void {
-  const base: number[] = [];
+function bench(name: string, nodes: unknown[], tables: readonly FloorTable[], s: Stream): void {
+  const features = tables.reduce((x, t) => x + t.features, 0);
+  const floor: number[] = [];
   const apply: number[] = [];
   const prepare: number[] = [];
-  applyRun(nodes, s); // warm-up (JIT)
-  for (let r = 0; r < RUNS; r++) {
-    base.push(baseline(s));
-    const x = applyRun(nodes, s);
+  floorRound(s, tables);
+  engineRound(nodes, s);
+  for (let r = 0; r < ROUNDS; r++) {
+    floor.push(floorRound(s, tables));
+    const x = engineRound(nodes, s);
     apply.push(x.apply);
     prepare.push(x.prepare);
   }
-  const b = median(base);
+  const f = median(floor);
   const a = median(apply);
   console.log(
-    `${name}: ${features} features, ${N} events, zipf(0.99) over ${ENTITIES} keys/table | applyPush ${fmt(a)} ns/event (${fmt(a / features, 1)} ns/feature), ` +
-      `preparePush ${fmt(median(prepare))} ns/event | baseline Map.get+set ${fmt(b)} ns/op | apply/baseline ${fmt(a / b, 1)}x`,
+    `apply | ${name}: ${tables.length} table(s), ${features} features | ${N} events, zipf(0.99) over ${ENTITIES} keys per key column, 10 ms apart | ` +
+      `applyPush ${fmt(a)} ns/event (${fmt(a / features, 1)} ns/feature) [min ${fmt(Math.min(...apply))}, max ${fmt(Math.max(...apply))}] | ` +
+      `preparePush ${fmt(median(prepare))} ns/event | floor Map<string,Float64Array> ${fmt(f)} ns/event | apply/floor ${fmt(a / f, 1)}x`,
   );
 }
 
 // 1 event per 10 ms: 500k events span ~83 min, so windows slide and buckets rotate.
 const s = stream(N, ENTITIES, 10);
-bench("12-feature table", [EVENT, table("user_txn", "user", JSON.parse(JSON.stringify(twelveFeatures())))], 12, s);
-const fraud = fraudNodes();
-bench("fraud pipeline (5 tables)", fraud, 100, s);
-console.log(`node ${process.version}, ${process.arch}; medians of ${RUNS} runs after one warm-up run`);
+if (ONLY === undefined || ONLY === "twelve") {
+  bench("12-feature table", [EVENT, table("user_txn", "user", JSON.parse(JSON.stringify(twelveFeatures())))], [{ key: "user", features: 12 }], s);
+}
+if (ONLY === undefined || ONLY === "fraud") {
+  const fraud = fraudNodes();
+  const tables = fraud.slice(1).map((n) => {
+    const gb = (n as { ops: { keys: string[]; agg: object }[] }).ops[0]!;
+    return { key: gb.keys[0]!, features: Object.keys(gb.agg).length };
+  });
+  bench("fraud pipeline", fraud, tables, s);
+}
+console.log(`node ${process.version}, ${process.arch}; medians of ${ROUNDS} rounds (engine and floor alternated) after one warm-up round each`);

@@ -1,6 +1,7 @@
 /**
- * Sketch micro-benchmark: ns per operation on the hot paths, next to a Map.set baseline from the same
- * run (so results read as ratios, whatever the machine).
+ * Sketch micro-benchmark: ns per operation on the hot paths, each a median of ROUNDS timed runs
+ * (after one warm-up run), next to a Map.set baseline from the same run (so results read as
+ * ratios, whatever the machine).
  *   node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/sketch.ts
  */
 import { bloomAdd, bloomCreate } from "../../src/engine/sketch/bloom-filter.ts";
@@ -8,17 +9,26 @@ import { distinctAddHash, distinctCreate, distinctEstimate } from "../../src/eng
 import { hashValue } from "../../src/engine/sketch/hash.ts";
 import { quantileAdd, quantileCreate, quantileQuery } from "../../src/engine/sketch/quantile-sketch.ts";
 import { topKAdd, topKCreate, topKResult } from "../../src/engine/sketch/top-k.ts";
+import { median } from "./workloads.ts";
 
 const N = 2_000_000;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const strings = Array.from({ length: 4096 }, (_, i) => `user-${i * 7919}`);
 const numbers = Array.from({ length: 4096 }, (_, i) => (i * 7919) / 3);
+let baseline = NaN;
 
 function bench(label: string, ops: number, run: () => number): void {
   run(); // warm-up
-  const t0 = process.hrtime.bigint();
-  const sink = run();
-  const ns = Number(process.hrtime.bigint() - t0) / ops;
-  console.log(`${label.padEnd(44)} ${ns.toFixed(1).padStart(9)} ns/op${sink === -1 ? " " : ""}`);
+  const times: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = process.hrtime.bigint();
+    sink += run();
+    times.push(Number(process.hrtime.bigint() - t0) / ops);
+  }
+  const ns = median(times);
+  if (Number.isNaN(baseline)) baseline = ns;
+  console.log(`${label.padEnd(44)} ${ns.toFixed(1).padStart(9)} ns/op  ${(ns / baseline).toFixed(1).padStart(6)}x baseline${sink === -1 ? " " : ""}`);
 }
 
 bench("baseline: Map.set(string, number)", N, () => {
@@ -97,3 +107,4 @@ bench("bloom add (1024, 0.01)", N, () => {
   for (let i = 0; i < N; i++) if (bloomAdd(s, hashValue(strings[i & 4095]))) x++;
   return x;
 });
+console.log(`node ${process.version}; medians of ${ROUNDS} runs after one warm-up run; baseline = the first line`);

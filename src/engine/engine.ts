@@ -2,6 +2,7 @@ import { TesseraError } from "../errors/tessera-error.ts";
 import type { AggregationSpec } from "./aggregate/catalogue.ts";
 import { emptyRegistry, planRegistration } from "./registry/index.ts";
 import type { RegisterResponse, Registry, RegistrationPlan } from "./registry/index.ts";
+import type { CompiledEvent } from "./registry/model.ts";
 import { DedupeCache } from "./state/dedupe.ts";
 import type { FeatureInfo } from "./state/feature-runtime.ts";
 import { readKey } from "./state/keys.ts";
@@ -71,8 +72,8 @@ interface Workspace {
   readonly live: boolean;
   registry: Registry;
   tables: Map<string, TableState>;
-  /** Event name → the states of the tables it feeds (tablesByEvent resolved once per registration). */
-  routes: Map<string, TableState[]>;
+  /** Event name → its definition and the states of the tables it feeds (resolved once per registration). */
+  routes: Map<string, Route>;
   readonly dedupe: DedupeCache;
 }
 
@@ -224,8 +225,9 @@ export class Engine {
    */
   applyPush(command: PushCommand, lsn: number, now: number): PushOutcome {
     const w = this.ws(command.workspace);
-    const ev = w.registry.events.get(command.event);
-    if (ev === undefined) return { replay: false, ackLsn: lsn };
+    const route = w.routes.get(command.event);
+    if (route === undefined) return { replay: false, ackLsn: lsn };
+    const ev = route.event;
     const row = command.data;
     if (ev.dedupeKey !== undefined) {
       const v = row[ev.dedupeKey];
@@ -236,10 +238,8 @@ export class Engine {
         w.dedupe.record(command.event, key, lsn, now, ev.dedupeWindowMs);
       }
     }
-    const tables = w.routes.get(command.event);
-    if (tables !== undefined) {
-      for (let i = 0; i < tables.length; i++) tables[i]!.apply(row, now);
-    }
+    const tables = route.tables;
+    for (let i = 0; i < tables.length; i++) tables[i]!.apply(row, now);
     return { replay: false, ackLsn: lsn };
   }
 
@@ -332,8 +332,16 @@ function newWorkspace(name: string, live: boolean): Workspace {
   return { name, live, registry: emptyRegistry(), tables: new Map(), routes: new Map(), dedupe: new DedupeCache() };
 }
 
-function routesOf(registry: Registry, tables: ReadonlyMap<string, TableState>): Map<string, TableState[]> {
-  const routes = new Map<string, TableState[]>();
-  for (const [event, compiled] of registry.tablesByEvent) routes.set(event, compiled.map((t) => tables.get(t.name)!));
+/** A registered event as applyPush needs it: one lookup per push. */
+interface Route {
+  readonly event: CompiledEvent;
+  readonly tables: readonly TableState[];
+}
+
+function routesOf(registry: Registry, tables: ReadonlyMap<string, TableState>): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  for (const [name, event] of registry.events) {
+    routes.set(name, { event, tables: (registry.tablesByEvent.get(name) ?? []).map((t) => tables.get(t.name)!) });
+  }
   return routes;
 }

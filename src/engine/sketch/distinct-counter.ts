@@ -140,51 +140,102 @@ export function distinctMerge(into: DistinctCounter, from: DistinctCounter): voi
 }
 
 // Scratch for distinctUnionEstimate: reused across reads (the engine is single-threaded).
-let unionScratch = new Float64Array(1024);
+let unionA = new Float64Array(1024);
+let unionB = new Float64Array(1024);
+let singleScratch = new Float64Array(64);
 const hllScratch = new Map<number, Hll>();
 
+/** Sorted union (without repeats) of a[0..na) and b[0..nb) into out; returns its length. */
+function mergeUnique(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, out: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < na && j < nb) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) {
+      out[n++] = x;
+      i++;
+    } else if (y < x) {
+      out[n++] = y;
+      j++;
+    } else {
+      out[n++] = x;
+      i++;
+      j++;
+    }
+  }
+  while (i < na) out[n++] = a[i++]!;
+  while (j < nb) out[n++] = b[j++]!;
+  return n;
+}
+
 /**
- * What distinctEstimate would give after distinctMerge-ing `counters[0..nc)` and the single hashes
- * `singles[0..ns)` into one counter (with the same p and threshold), without building it: an exact
- * union is counted in a reused buffer, a larger one in a reused HLL. A window read merges up to 64
- * buckets; this keeps it free of per-bucket allocations and of repeated sorted-array unions.
+ * What distinctEstimate would give after distinctMerge-ing the counters `counters[0..nc)`, the
+ * sorted hash lists `lists[0..nl)` (each ascending, without repeats, `listLengths[i]` long) and the
+ * single hashes `singles[0..ns)` into one counter (same p and threshold), without building it: an
+ * exact union is a linear merge into reused buffers, a larger one a reused HLL seeded from a copy of
+ * the first promoted counter. A window read merges up to 64 buckets; this keeps it linear in their
+ * size and free of allocations.
  */
 export function distinctUnionEstimate(
   p: number,
   threshold: number,
   counters: readonly DistinctCounter[],
   nc: number,
-  singles: readonly number[],
+  lists: readonly (readonly number[])[],
+  listLengths: ArrayLike<number>,
+  nl: number,
+  singles: ArrayLike<number>,
   ns: number,
 ): number {
-  let promoted = false;
+  let first: Hll | null = null;
   let total = ns;
   for (let i = 0; i < nc; i++) {
     const c = counters[i]!;
-    if (c.hll !== null) promoted = true;
+    if (c.hll !== null) first ??= c.hll;
     else total += c.n;
   }
-  if (!promoted) {
-    if (unionScratch.length < total) unionScratch = new Float64Array(Math.max(total, 2 * unionScratch.length));
-    const buf = unionScratch;
-    let k = 0;
-    for (let i = 0; i < ns; i++) buf[k++] = singles[i]!;
-    for (let i = 0; i < nc; i++) {
-      const c = counters[i]!;
-      const h = c.hashes as number[];
-      for (let j = 0; j < c.n; j++) buf[k++] = h[j]!;
+  for (let i = 0; i < nl; i++) total += listLengths[i]!;
+  if (first === null) {
+    if (unionA.length < total) {
+      unionA = new Float64Array(2 * total);
+      unionB = new Float64Array(2 * total);
     }
-    const sorted = buf.subarray(0, k).sort();
-    let unique = k === 0 ? 0 : 1;
-    for (let i = 1; i < k; i++) if (sorted[i] !== sorted[i - 1]) unique++;
-    if (unique <= threshold) return unique;
+    // The singles first (few: inline numbers and one-value buckets), sorted, then each list merged in.
+    if (singleScratch.length < ns) singleScratch = new Float64Array(2 * ns);
+    for (let i = 0; i < ns; i++) singleScratch[i] = singles[i]!;
+    const sorted = singleScratch.subarray(0, ns).sort();
+    let n = 0;
+    for (let i = 0; i < ns; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) unionA[n++] = sorted[i]!;
+    let cur = unionA;
+    let other = unionB;
+    const step = (b: ArrayLike<number>, nb: number): void => {
+      n = mergeUnique(cur, n, b, nb, other);
+      const t = cur;
+      cur = other;
+      other = t;
+    };
+    for (let i = 0; i < nl && n <= threshold; i++) step(lists[i]!, listLengths[i]!);
+    for (let i = 0; i < nc && n <= threshold; i++) step(counters[i]!.hashes as number[], counters[i]!.n);
+    if (n <= threshold) return n;
   }
   let hll = hllScratch.get(p);
   if (hll === undefined) hllScratch.set(p, (hll = hllCreate(p)));
-  else hllClear(hll);
+  if (first !== null) {
+    hll.registers.set(first.registers);
+    hll.histogram.set(first.histogram);
+  } else {
+    hllClear(hll);
+  }
   for (let i = 0; i < ns; i++) hllAddHash(hll, singles[i]!);
+  for (let i = 0; i < nl; i++) {
+    const list = lists[i]!;
+    for (let j = 0; j < listLengths[i]!; j++) hllAddHash(hll, list[j]!);
+  }
   for (let i = 0; i < nc; i++) {
     const c = counters[i]!;
+    if (c.hll === first) continue;
     if (c.hll !== null) hllMerge(hll, c.hll);
     else for (let j = 0; j < c.n; j++) hllAddHash(hll, (c.hashes as number[])[j]!);
   }

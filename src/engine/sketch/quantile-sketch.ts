@@ -138,9 +138,28 @@ function addToStore(s: QuantileSketch, st: BucketStore, other: BucketStore, i: n
  */
 function reallocate(st: BucketStore, lo: number, hi: number, maxBuckets: number): void {
   const needed = hi - lo + 1;
-  const length = Math.min(maxBuckets, Math.max(MIN_STORE_LENGTH, needed + (needed >> 2)));
+  const held = st.counts.length;
+  // A buffer that is already long enough is reused: the counts move within it (a reused merge
+  // target, e.g. a window read, then allocates nothing).
+  const length = held >= needed ? held : Math.min(maxBuckets, Math.max(MIN_STORE_LENGTH, needed + (needed >> 2)));
   const slack = length - needed;
   const base = st.hi < st.lo ? lo - (slack >> 1) : lo < st.base ? lo - slack : lo;
+  if (length === held) {
+    const c = st.counts;
+    if (st.hi >= st.lo) {
+      const from = st.lo - st.base;
+      const to = st.lo - base;
+      const n = st.hi - st.lo + 1;
+      c.copyWithin(to, from, from + n);
+      // Outside the moved counts everything must read 0 (the invariant outside [lo, hi]).
+      c.fill(0, 0, to);
+      c.fill(0, to + n);
+    } else {
+      c.fill(0);
+    }
+    st.base = base;
+    return;
+  }
   const counts = new Float64Array(length);
   if (st.hi >= st.lo) counts.set(st.counts.subarray(st.lo - st.base, st.hi - st.base + 1), st.lo - base);
   st.base = base;
@@ -173,6 +192,31 @@ function search(a: Float64Array, n: number, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Empties `s` into sketch mode (no exact values), keeping its store buffers: a reusable target for
+ * merging many sketches, e.g. the buckets of a window at read time, without allocating.
+ */
+export function quantileResetSketch(s: QuantileSketch): void {
+  s.count = 0;
+  s.values = null;
+  s.lnGamma = Math.log((1 + s.alpha) / (1 - s.alpha));
+  s.zeros = 0;
+  s.min = Infinity;
+  s.max = -Infinity;
+  for (const st of [s.pos, s.neg]) {
+    if (st !== null && st.hi >= st.lo) st.counts.fill(0, st.lo - st.base, st.hi - st.base + 1);
+  }
+  s.pos = resetStore(s.pos);
+  s.neg = resetStore(s.neg);
+}
+
+function resetStore(st: BucketStore | null): BucketStore {
+  if (st === null) return emptyStore();
+  st.lo = 0;
+  st.hi = -1;
+  return st;
 }
 
 /** Adds one value; NaN and ±Infinity are ignored. */

@@ -8,7 +8,8 @@ import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM, accInit, 
 
 /**
  * A table's state layout, compiled once per registration from its features. An entity is one JS
- * number array `nums` plus, only once some feature needs object state, an array `objs` (entity.ts).
+ * number array `nums` plus, only once some feature needs object state, an array `objs` in the
+ * table's pool (entity.ts).
  *
  * - inputs: each numeric field, and each distinct `where`, is evaluated once per event;
  * - groups: the features of one window form a group. A windowed group keeps ONE bucket ring per
@@ -17,7 +18,7 @@ import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM, accInit, 
  *   other features keep the op's object state, with the first few numbers inline for ops that have an
  *   inline form.
  *
- * `nums` = [lastSeen | lifetime row | hot rows | ring headers | rings]. A group's hot row is its
+ * `nums` = [lastSeen, objSlot | lifetime row | hot rows | ring headers | rings]. A group's hot row is its
  * newest bucket, at a fixed offset next to the lifetime row, so the usual event (same bucket as the
  * entity's previous one) touches a few adjacent cache lines and no ring bookkeeping; older buckets
  * move to the group's ring (bucket-ring.ts) when a newer one starts.
@@ -27,9 +28,13 @@ export const LIFETIME = 0;
 export const CONTINUOUS = 1;
 export const TILED = 2;
 
-/** nums[LAST_SEEN] is the entity's last event time; the lifetime row follows. */
+/**
+ * nums[LAST_SEEN] is the entity's last event time; nums[OBJ_SLOT] the index of its object states in
+ * the table's pool (NaN while it has none, entity.ts); the lifetime row follows.
+ */
 export const LAST_SEEN = 0;
-export const LIFETIME_BASE = 1;
+export const OBJ_SLOT = 1;
+export const LIFETIME_BASE = 2;
 
 /**
  * Ring header fields, from a group's `header` offset: capacity, position of the oldest row, row

@@ -1,6 +1,7 @@
 import { accWidth } from "./accumulators.ts";
 import { physAt, ringStart, sideOf } from "./bucket-ring.ts";
-import { Entity, initRow, newDoubles, newEntity } from "./entity.ts";
+import type { Entity, ObjectPool } from "./entity.ts";
+import { initRow, newDoubles, newNums } from "./entity.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
 import { LAST_SEEN, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
@@ -9,9 +10,10 @@ import { LAST_SEEN, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.
  * features). What carries over: accumulators whose id is in both layouts (layout.ts gives kept
  * features their old ids), the object states and inline numbers of kept features
  * (`featureMap[new] = old`, -1 for new features), and every bucket of a window that still exists.
- * Everything else starts empty.
+ * Everything else starts empty. Returns the new numbers; object states go to `pool` (the new
+ * layout's).
  */
-export function migrateEntity(from: TableLayout, to: TableLayout, featureMap: readonly number[], e: Entity): Entity {
+export function migrateEntity(from: TableLayout, to: TableLayout, featureMap: readonly number[], e: Entity, pool: ObjectPool): number[] {
   const a = e.nums;
   const oldGroup = new Map<string, number>();
   from.groups.forEach((g, gi) => oldGroup.set(g.key, gi));
@@ -27,7 +29,7 @@ export function migrateEntity(from: TableLayout, to: TableLayout, featureMap: re
   });
 
   // A fresh entity with each ring sized for exactly the buckets it inherits.
-  const fresh = newEntity(to, a[LAST_SEEN]!);
+  const fresh = newNums(to, a[LAST_SEEN]!);
   const caps = to.groups.map((_g, gi) => {
     const s = sources[gi]!;
     return gi === 0 || s.gi === undefined ? 0 : a[from.groups[s.gi]!.header + RING_LEN]!;
@@ -35,20 +37,20 @@ export function migrateEntity(from: TableLayout, to: TableLayout, featureMap: re
   let size = to.ringsBase;
   to.groups.forEach((g, gi) => (size += caps[gi]! * g.rowWidth));
   const b = newDoubles(size);
-  for (let i = 0; i < fresh.nums.length; i++) b[i] = fresh.nums[i]!;
-  const out = new Entity(b, null);
+  for (let i = 0; i < fresh.length; i++) b[i] = fresh[i]!;
+  let objs: unknown[] | null = null;
 
   to.groups.forEach((g, gi) => {
     const { gi: ogi, objFrom } = sources[gi]!;
     if (ogi === undefined) return;
     const og = from.groups[ogi]!;
-    const objs = (): unknown[] => (out.objs ??= new Array<unknown>(to.objCount));
+    const objsOf = (): unknown[] => (objs ??= new Array<unknown>(to.objCount));
     // Lifetime or hot row.
     if (gi === 0 || a[og.row] === a[og.row]) {
       copyRow(a, og.row, og, b, g.row, g, objFrom, gi === 0);
       objFrom.forEach((k, j) => {
         const s = k < 0 || e.objs === null ? undefined : e.objs[og.objBase + k];
-        if (s !== undefined) objs()[g.objBase + j] = s;
+        if (s !== undefined) objsOf()[g.objBase + j] = s;
       });
     }
     if (gi === 0) return;
@@ -69,12 +71,13 @@ export function migrateEntity(from: TableLayout, to: TableLayout, featureMap: re
       objFrom.forEach((k, j) => {
         const s = k < 0 ? undefined : oldSide[p * og.objs.length + k];
         if (s === undefined) return;
-        side ??= objs()[g.objBase + g.objs.length] = new Array<unknown>(len * g.objs.length);
+        side ??= objsOf()[g.objBase + g.objs.length] = new Array<unknown>(len * g.objs.length);
         side[i * g.objs.length + j] = s;
       });
     }
   });
-  return out;
+  if (objs !== null) pool.attach(b, objs);
+  return b;
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { AggregationSpec } from "../aggregate/catalogue.ts";
 import type { CompiledTable } from "../registry/index.ts";
 import type { Row, Value } from "../types.ts";
-import type { Entity } from "./entity.ts";
 import { featureInfo } from "./feature-runtime.ts";
 import type { FeatureInfo } from "./feature-runtime.ts";
 import { compileKeyExtractor } from "./keys.ts";
@@ -18,14 +17,14 @@ export interface TableRead {
 }
 
 /**
- * The state of one table: entity key → Entity (entity.ts), plus the runtime that applies events and
- * reads features over the table's layout. Cold entities (idle longer than the root event's
+ * The state of one table: entity key → the entity's numbers (entity.ts), plus the runtime that
+ * applies events and reads features over the table's layout. Cold entities (idle longer than the root event's
  * cold_after_ms) are treated as absent by reads, recreated fresh by the next push, and removed by
  * `sweep`.
  */
 export class TableState {
   readonly name: string;
-  readonly entities = new Map<string, Entity>();
+  readonly entities = new Map<string, number[]>();
   /** Latest processing time of an event routed here (the stream's high watermark). */
   watermark = -Infinity;
   /** Entities evicted as cold (reset on push or removed by sweep), cumulative. */
@@ -79,9 +78,9 @@ export class TableState {
     return this.infos.length;
   }
 
-  private isCold(e: Entity, now: number): boolean {
+  private isCold(nums: readonly number[], now: number): boolean {
     const ttl = this.table.coldAfterMs;
-    return ttl !== undefined && now - e.nums[LAST_SEEN]! > ttl;
+    return ttl !== undefined && now - nums[LAST_SEEN]! > ttl;
   }
 
   /**
@@ -95,23 +94,29 @@ export class TableState {
     if (row === null) return;
     const key = this.keyOf(row);
     if (key === undefined) return;
-    let e = this.entities.get(key);
-    if (e === undefined) {
-      e = this.runtime.newEntity(now);
-      this.entities.set(key, e);
-    } else if (this.isCold(e, now)) {
+    const rt = this.runtime;
+    let nums = this.entities.get(key);
+    if (nums === undefined) {
+      nums = rt.newNums(now);
+      this.entities.set(key, nums);
+    } else if (this.isCold(nums, now)) {
       this.coldEvictions++;
-      e = this.runtime.newEntity(now);
-      this.entities.set(key, e);
+      rt.release(nums);
+      nums = rt.newNums(now);
+      this.entities.set(key, nums);
     }
-    this.runtime.apply(e, row, now);
+    const e = rt.cursor(nums);
+    rt.apply(e, row, now);
+    // A ring that grew replaced the array.
+    if (e.nums !== nums) this.entities.set(key, e.nums);
   }
 
   /** The features `idx` of entity `key` at time `now`, or null when absent or cold. */
   read(key: string, idx: readonly number[], now: number, windowEnd: number | undefined): TableRead | null {
-    const e = this.entities.get(key);
-    if (e === undefined || this.isCold(e, now)) return null;
+    const nums = this.entities.get(key);
+    if (nums === undefined || this.isCold(nums, now)) return null;
     const rt = this.runtime;
+    const e = rt.cursor(nums);
     rt.beginRead();
     const values: Value[] = new Array(idx.length);
     const effectiveTimes: (number | undefined)[] = new Array(idx.length);
@@ -126,8 +131,9 @@ export class TableState {
   sweep(now: number): number {
     if (this.table.coldAfterMs === undefined) return 0;
     let n = 0;
-    for (const [k, e] of this.entities) {
-      if (this.isCold(e, now)) {
+    for (const [k, nums] of this.entities) {
+      if (this.isCold(nums, now)) {
+        this.runtime.release(nums);
         this.entities.delete(k);
         n++;
       }
@@ -164,7 +170,10 @@ export class TableState {
       this.entities.clear();
     } else if (!identity) {
       const to = next.runtime.layout;
-      for (const [k, e] of this.entities) this.entities.set(k, migrateEntity(oldLayout, to, map, e));
+      for (const [k, nums] of this.entities) this.entities.set(k, migrateEntity(oldLayout, to, map, this.runtime.cursor(nums), next.runtime.pool));
+    } else {
+      // Same layout: the entities and their object states stay as they are.
+      next.runtime.pool = this.runtime.pool;
     }
     this.table = table;
     this.runtime = next.runtime;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { codeOf, engineWith, push, row, T0, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
+import { codeOf, engineWith, push, row, T0, table, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
 
 describe("read errors (beava §5.1 order)", () => {
   const e = engineWith();
@@ -45,6 +45,21 @@ describe("cold entities", () => {
     push(e, { user: "u", amt: 2 }, T0 + 5000);
     assert.deepEqual(row(e, "user_txn", "u", T0 + 5000), { cnt: 1, amt_sum: 2, amt_1h: 2, big: 0 });
     assert.equal(e.stats().coldEvictions, 1);
+  });
+  it("do not pass object states (sketches, buffers) on to a recreated or another entity", () => {
+    const agg = { merchants: { op: "n_unique", params: { field: "merchant" } }, last2: { op: "last_n", params: { field: "merchant", n: 2 } } };
+    const e = engineWith([coldEvent, table("t", ["user"], agg)]);
+    for (const m of ["a", "b", "c"]) push(e, { user: "u", amt: 1, merchant: m });
+    assert.deepEqual(row(e, "t", "u"), { merchants: 3, last2: ["b", "c"] });
+    // Cold: recreated fresh by the next push, which reuses the freed slot.
+    push(e, { user: "u", amt: 1, merchant: "d" }, T0 + 5000);
+    assert.deepEqual(row(e, "t", "u", T0 + 5000), { merchants: 1, last2: ["d"] });
+    // Swept, then another entity takes the slot.
+    assert.equal(e.sweep(T0 + 10_000), 1);
+    push(e, { user: "v", amt: 1 }, T0 + 10_000);
+    push(e, { user: "w", amt: 1, merchant: "x" }, T0 + 10_000);
+    assert.deepEqual(row(e, "t", "v", T0 + 10_000), { merchants: 0, last2: [] });
+    assert.deepEqual(row(e, "t", "w", T0 + 10_000), { merchants: 1, last2: ["x"] });
   });
   it("are removed by sweep", () => {
     const e = engineWith([coldEvent, USER_TXN]);

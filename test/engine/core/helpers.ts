@@ -1,6 +1,5 @@
 import { compileAggregation } from "../../../src/engine/aggregate/catalogue.ts";
 import type { AggregationSpec } from "../../../src/engine/aggregate/catalogue.ts";
-import type { Entity } from "../../../src/engine/state/entity.ts";
 import { featureInfo } from "../../../src/engine/state/feature-runtime.ts";
 import type { FeatureInfo } from "../../../src/engine/state/feature-runtime.ts";
 import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
@@ -28,8 +27,8 @@ export function compile(op: string, params: Record<string, unknown> = {}, schema
 export class Feature {
   readonly rt: TableRuntime;
   readonly info: FeatureInfo;
-  /** Created by the first push. */
-  entity: Entity | undefined;
+  /** The entity's numbers, created by the first push. */
+  nums: number[] | undefined;
 
   constructor(op: string, params: Record<string, unknown> = {}, schema: Schema = SCHEMA) {
     const spec = compile(op, params, schema);
@@ -38,8 +37,9 @@ export class Feature {
   }
 
   push(row: Row, now = 0): this {
-    this.entity ??= this.rt.newEntity(now);
-    this.rt.apply(this.entity, row, now);
+    const e = this.rt.cursor(this.nums ?? this.rt.newNums(now));
+    this.rt.apply(e, row, now);
+    this.nums = e.nums;
     return this;
   }
 
@@ -49,8 +49,9 @@ export class Feature {
   }
 
   read(now = 0, windowEnd?: number): Value {
+    const e = this.rt.cursor(this.nums ?? this.rt.newNums(now));
     this.rt.beginRead();
-    return this.rt.read(this.entity ?? this.rt.newEntity(now), 0, now, windowEnd);
+    return this.rt.read(e, 0, now, windowEnd);
   }
 
   effectiveTime(now: number, windowEnd?: number): number | undefined {
@@ -59,7 +60,7 @@ export class Feature {
 
   /** The live bucket indices of the feature's window, oldest first ([] for lifetime or no events). */
   buckets(): number[] {
-    return this.entity === undefined ? [] : this.rt.bucketIndices(this.entity, 0);
+    return this.nums === undefined ? [] : this.rt.bucketIndices(this.rt.cursor(this.nums), 0);
   }
 }
 

@@ -16,7 +16,7 @@ describe("continuous windows", () => {
   });
   it("allocate nothing before the first event and keep at most 64 buckets", () => {
     const f = new Feature("sum", { field: "amt", window: "1h" });
-    assert.equal(f.entity, undefined);
+    assert.equal(f.nums, undefined);
     assert.equal(f.read(T0), null);
     for (let i = 0; i < 500; i++) f.push({ amt: 1 }, T0 + i * B);
     assert.ok(f.buckets().length <= 64, String(f.buckets().length));
@@ -92,8 +92,8 @@ describe("tiled windows", () => {
 describe("lifetime", () => {
   it("is one inline number per accumulator, no bucket ring", () => {
     const f = new Feature("count").push({}).push({});
-    // [last event time, count]
-    assert.deepEqual(f.entity!.nums, [0, 2]);
+    // [last event time, object slot (none), count]
+    assert.deepEqual(f.nums, [0, NaN, 2]);
     assert.deepEqual(f.buckets(), []);
   });
 });

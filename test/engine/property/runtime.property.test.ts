@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
-import type { Entity } from "../../../src/engine/state/entity.ts";
 import type { Row, Value } from "../../../src/engine/types.ts";
 import { compile, schemaOf } from "../core/helpers.ts";
 import { close } from "./oracle.ts";
@@ -75,9 +74,9 @@ const actions = (back: boolean) =>
     { maxLength: 150 },
   );
 
-function readBoth(rt: TableRuntime, e: Entity | undefined, refs: readonly ReferenceFeature[], t: number, end: number | undefined, label: string): void {
+function readBoth(rt: TableRuntime, nums: number[] | undefined, refs: readonly ReferenceFeature[], t: number, end: number | undefined, label: string): void {
+  const entity = rt.cursor(nums ?? rt.newNums(t));
   rt.beginRead();
-  const entity = e ?? rt.newEntity(t);
   refs.forEach((ref, f) => {
     const want = ref.read(t, end === undefined ? undefined : t + end);
     const got = rt.read(entity, f, t, end === undefined ? undefined : t + end);
@@ -96,24 +95,25 @@ function run(paramsList: readonly Record<string, unknown>[], ops: readonly strin
   const specs = ops.map((op, i) => compile(op, paramsList[i]!, SCHEMA));
   const rt = new TableRuntime(specs);
   const refs = specs.map((s) => new ReferenceFeature(s));
-  let e: Entity | undefined;
+  let nums: number[] | undefined;
   let t = T0;
   let watermark = -Infinity;
   for (const a of acts) {
     t += a.dt;
     if (a.kind === "push") {
-      e ??= rt.newEntity(t);
+      const e = rt.cursor(nums ?? rt.newNums(t));
       rt.apply(e, a.row, t);
+      nums = e.nums;
       for (const r of refs) r.push(a.row, t);
       watermark = Math.max(watermark, t);
     } else if (!fromWatermark) {
-      readBoth(rt, e, refs, t, a.end, label);
+      readBoth(rt, nums, refs, t, a.end, label);
     } else {
       const at = Math.max(t, watermark);
-      readBoth(rt, e, refs, at, a.end === undefined ? undefined : Math.max(a.end, watermark - at), label);
+      readBoth(rt, nums, refs, at, a.end === undefined ? undefined : Math.max(a.end, watermark - at), label);
     }
   }
-  readBoth(rt, e, refs, fromWatermark ? Math.max(t, watermark) : t, undefined, label);
+  readBoth(rt, nums, refs, fromWatermark ? Math.max(t, watermark) : t, undefined, label);
 }
 
 describe("table runtime matches the reference model", () => {

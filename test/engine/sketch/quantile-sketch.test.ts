@@ -9,6 +9,7 @@ import {
   quantileCreate,
   quantileMerge,
   quantileQuery,
+  quantileResetSketch,
   type QuantileOptions,
   type QuantileSketch,
 } from "../../../src/engine/sketch/quantile-sketch.ts";
@@ -189,6 +190,31 @@ describe("quantile sketch", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("property: a reset sketch reused as a merge target equals a fresh one (buffers reused, never stale)", () => {
+    const value = fc.oneof(fc.double({ min: -1e9, max: 1e9, noNaN: true }), fc.integer({ min: -1000, max: 1000 }), fc.constant(0));
+    const target = quantileCreate({ maxBuckets: 64 });
+    fc.assert(
+      fc.property(fc.array(fc.array(value, { maxLength: 300 }), { minLength: 1, maxLength: 4 }), (parts) => {
+        const options = { maxBuckets: 64 };
+        quantileResetSketch(target);
+        for (const part of parts) quantileMerge(target, sketchOf(part, options));
+        assert.equal(quantileCount(target), parts.flat().length);
+        assert.deepEqual(
+          QS.map((q) => quantileQuery(target, q)),
+          QS.map((q) => quantileQuery(fresh(parts, options), q)),
+        );
+      }),
+      { numRuns: 200 },
+    );
+    /** The same merges into a new sketch forced into sketch mode. */
+    function fresh(parts: readonly (readonly number[])[], options: QuantileOptions): QuantileSketch {
+      const s = quantileCreate(options);
+      quantileResetSketch(s);
+      for (const part of parts) quantileMerge(s, sketchOf(part, options));
+      return s;
+    }
   });
 
   it("is compact", () => {

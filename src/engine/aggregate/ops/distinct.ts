@@ -65,26 +65,31 @@ function valueHash(p: DistinctParams, row: Row): number {
 
 // Scratch for reads, reused (the engine is single-threaded).
 const counters: (DistinctCounter | undefined)[] = [];
-const hashes: number[] = [];
+const lists: (number[] | undefined)[] = [];
+const listLengths: number[] = [];
+const singles: number[] = [];
 
 /** The distinct count over states and loose hashes together (a window, or inline + spilled state). */
 function readAll(states: readonly DistinctState[], n: number, loose: ArrayLike<number>, nl: number, p: DistinctParams): number {
   if (nl === 0 && n === 1) return readState(states[0]!);
   let nc = 0;
-  let nh = 0;
-  for (let i = 0; i < nl; i++) hashes[nh++] = loose[i]!;
+  let nlists = 0;
+  let ns = 0;
+  for (let i = 0; i < nl; i++) singles[ns++] = loose[i]!;
   for (let i = 0; i < n; i++) {
     const s = states[i]!;
     if (typeof s === "number") {
-      if (s !== EMPTY) hashes[nh++] = s;
+      if (s !== EMPTY) singles[ns++] = s;
     } else if (Array.isArray(s)) {
-      for (let j = 0, m = sortedCount(s); j < m; j++) hashes[nh++] = s[j]!;
+      lists[nlists] = s;
+      listLengths[nlists++] = sortedCount(s);
     } else {
       counters[nc++] = s;
     }
   }
-  const out = distinctUnionEstimate(p.precision, p.threshold, counters as DistinctCounter[], nc, hashes, nh);
+  const out = distinctUnionEstimate(p.precision, p.threshold, counters as DistinctCounter[], nc, lists as number[][], listLengths, nlists, singles, ns);
   counters.fill(undefined, 0, nc);
+  lists.fill(undefined, 0, nlists);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { quantileAdd, quantileCreate, quantileMerge, quantileOfSorted, quantileQuery } from "../../sketch/quantile-sketch.ts";
+import { quantileAdd, quantileCreate, quantileMerge, quantileOfSorted, quantileQuery, quantileResetSketch } from "../../sketch/quantile-sketch.ts";
 import type { QuantileSketch } from "../../sketch/quantile-sketch.ts";
 import { QUANTILE_DEFAULT_ALPHA, QUANTILE_EXACT_CAPACITY } from "../../sketch/quantile-sketch.ts";
 import { sortedCount, sortedDoubles, sortedInsert } from "../../sketch/sorted-doubles.ts";
@@ -89,6 +89,7 @@ function finiteValue(p: QuantileParams, row: Row): number {
 
 // Scratch for reads, reused (the engine is single-threaded).
 let sorted = new Float64Array(QUANTILE_EXACT_CAPACITY);
+const mergeScratch = new Map<number, QuantileSketch>();
 
 /**
  * The quantile over states and loose values together (a window, or inline + spilled state). While
@@ -108,10 +109,13 @@ function readAll(states: readonly QuantileState[], n: number, loose: ArrayLike<n
     else total += s.count;
   }
   if (!exact || total > QUANTILE_EXACT_CAPACITY) {
-    let acc: QuantileState = quantileCreate({ alpha: p.alpha });
-    for (let i = 0; i < nl; i++) acc = addValue(acc, loose[i]!, p);
-    for (let i = 0; i < n; i++) acc = mergeStates(acc, states[i]!, p);
-    return quantileQuery(acc as QuantileSketch, p.q);
+    // The merged state is a sketch: build it in a reused one (sketches do not depend on order).
+    let acc = mergeScratch.get(p.alpha);
+    if (acc === undefined) mergeScratch.set(p.alpha, (acc = quantileCreate({ alpha: p.alpha })));
+    quantileResetSketch(acc);
+    for (let i = 0; i < nl; i++) quantileAdd(acc, loose[i]!);
+    for (let i = 0; i < n; i++) mergeStates(acc, states[i]!, p);
+    return quantileQuery(acc, p.q);
   }
   if (total === 0) return null;
   if (sorted.length < total) sorted = new Float64Array(total);
