@@ -138,14 +138,8 @@ class Conn {
     let done = 0;
     while (at < len) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, len - at);
-        if (this.capture !== null) this.capture.push(chunk.subarray(at, at + n));
-        this.skip -= n;
-        at += n;
-        if (this.skip === 0) {
-          this.frameDone(now);
-          done++;
-        }
+        at += this.skipBody(chunk, at, now);
+        if (this.skip === 0) done++;
         continue;
       }
       // Header: the fast path reads it in place; a header split across reads is assembled in hdr.
@@ -176,6 +170,15 @@ class Conn {
     if (done > 0) this.gen.afterReplies(this);
   }
 
+  /** Consumes (and captures when asked) reply body bytes from `at`; completes the reply when its last byte is read. */
+  private skipBody(buf: Buffer, at: number, now: number): number {
+    const n = Math.min(this.skip, buf.length - at);
+    if (this.capture !== null) this.capture.push(buf.subarray(at, at + n));
+    this.skip -= n;
+    if (this.skip === 0) this.frameDone(now);
+    return n;
+  }
+
   /** Partial HTTP response head carried over to the next read. */
   private partialHead: Buffer | null = null;
 
@@ -189,14 +192,8 @@ class Conn {
     let done = 0;
     while (at < len) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, len - at);
-        if (this.capture !== null) this.capture.push(buf.subarray(at, at + n));
-        this.skip -= n;
-        at += n;
-        if (this.skip === 0) {
-          this.frameDone(now);
-          done++;
-        }
+        at += this.skipBody(buf, at, now);
+        if (this.skip === 0) done++;
         continue;
       }
       const end = buf.indexOf(CRLF2, at);
