@@ -26,6 +26,12 @@ export interface TesseraConfig {
   readonly memoryOnly: boolean;
   /** Default interval. */
   readonly fsync: FsyncMode;
+  /** A snapshot at most this often (ms) when something changed; 0: no periodic snapshots. Default 30 000. */
+  readonly snapshotIntervalMs: number;
+  /** A snapshot once this many commands were logged since the last one; 0: never by count. Default 1 000 000. */
+  readonly snapshotEvery: number;
+  /** Snapshots kept on disk (the log is reclaimed up to the oldest). Default 2. */
+  readonly snapshotKeep: number;
   /** Default required. */
   readonly auth: AuthMode;
   /** Enables /reset and the test clock. Default false. */
@@ -43,8 +49,10 @@ interface OptionSpec {
   readonly key: keyof TesseraConfig;
   readonly yaml: string;
   readonly env: string;
-  readonly kind: "address" | "tcp-address" | "string" | "boolean" | "enum";
+  readonly kind: "address" | "tcp-address" | "string" | "boolean" | "enum" | "integer";
   readonly values?: readonly string[];
+  /** Smallest accepted value of an integer option. */
+  readonly min?: number;
 }
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
@@ -54,6 +62,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "dataDir", yaml: "data_dir", env: "TESSERA_DATA_DIR", kind: "string" },
   { key: "memoryOnly", yaml: "memory_only", env: "TESSERA_MEMORY_ONLY", kind: "boolean" },
   { key: "fsync", yaml: "fsync", env: "TESSERA_FSYNC", kind: "enum", values: ["always", "interval", "off"] },
+  { key: "snapshotIntervalMs", yaml: "snapshot_interval_ms", env: "TESSERA_SNAPSHOT_INTERVAL_MS", kind: "integer", min: 0 },
+  { key: "snapshotEvery", yaml: "snapshot_every", env: "TESSERA_SNAPSHOT_EVERY", kind: "integer", min: 0 },
+  { key: "snapshotKeep", yaml: "snapshot_keep", env: "TESSERA_SNAPSHOT_KEEP", kind: "integer", min: 1 },
   { key: "auth", yaml: "auth", env: "TESSERA_AUTH", kind: "enum", values: ["required", "off"] },
   { key: "testMode", yaml: "test_mode", env: "TESSERA_TEST_MODE", kind: "boolean" },
   {
@@ -72,6 +83,9 @@ export const DEFAULT_CONFIG: TesseraConfig = {
   dataDir: "./data",
   memoryOnly: false,
   fsync: "interval",
+  snapshotIntervalMs: 30_000,
+  snapshotEvery: 1_000_000,
+  snapshotKeep: 2,
   auth: "required",
   testMode: false,
   logLevel: "info",
@@ -190,6 +204,14 @@ function convert(spec: OptionSpec, raw: string | boolean, source: string): unkno
     }
     case "boolean":
       return parseBoolean(raw, source);
+    case "integer": {
+      const s = String(raw).trim();
+      const n = Number(s);
+      if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < (spec.min ?? 0)) {
+        throw new ConfigError(`${source}: "${String(raw)}" is not an integer >= ${spec.min ?? 0}`);
+      }
+      return n;
+    }
     case "enum": {
       const s = String(raw).toLowerCase();
       if (!spec.values?.includes(s)) {

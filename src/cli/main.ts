@@ -16,10 +16,13 @@ program
   .addOption(new Option("--data-dir <dir>", "command log, snapshots and key files [env TESSERA_DATA_DIR] (default ./data)"))
   .addOption(new Option("--memory-only", "keep state in memory only: no log, no snapshots [env TESSERA_MEMORY_ONLY=1]"))
   .addOption(new Option("--fsync <mode>", "log durability: always | interval (fsync every 10 ms) | off [env TESSERA_FSYNC] (default interval)").choices(["always", "interval", "off"]))
+  .addOption(new Option("--snapshot-interval-ms <ms>", "snapshot at most this often when state changed; 0 disables periodic snapshots [env TESSERA_SNAPSHOT_INTERVAL_MS] (default 30000)"))
+  .addOption(new Option("--snapshot-every <commands>", "also snapshot after this many logged commands; 0 disables [env TESSERA_SNAPSHOT_EVERY] (default 1000000)"))
+  .addOption(new Option("--snapshot-keep <n>", "snapshots kept on disk; the log is reclaimed up to the oldest [env TESSERA_SNAPSHOT_KEEP] (default 2)"))
   .addOption(new Option("--auth <mode>", "required | off (off is refused on non-loopback addresses) [env TESSERA_AUTH] (default required)").choices(["required", "off"]))
   .addOption(new Option("--test-mode", "enable /reset and the test clock [env TESSERA_TEST_MODE=1]"))
   .addOption(new Option("--log-level <level>", "fatal | error | warn | info | debug | trace | silent [env TESSERA_LOG_LEVEL] (default info)"))
-  .addOption(new Option("--config <file>", "YAML file with the same options (keys: http, tcp, admin, data_dir, memory_only, fsync, auth, test_mode, log_level); precedence: flag > env > file > default"))
+  .addOption(new Option("--config <file>", "YAML file with the same options (keys: http, tcp, admin, data_dir, memory_only, fsync, snapshot_interval_ms, snapshot_every, snapshot_keep, auth, test_mode, log_level); precedence: flag > env > file > default"))
   .addHelpText(
     "after",
     "\nSecrets: TESSERA_ADMIN_KEY (bootstrap admin API key; else generated into <data-dir>/admin.key, 0600)\n" +
@@ -34,6 +37,9 @@ program
       dataDir: opts["dataDir"] as string | undefined,
       memoryOnly: opts["memoryOnly"] as boolean | undefined,
       fsync: opts["fsync"] as string | undefined,
+      snapshotIntervalMs: opts["snapshotIntervalMs"] as string | undefined,
+      snapshotEvery: opts["snapshotEvery"] as string | undefined,
+      snapshotKeep: opts["snapshotKeep"] as string | undefined,
       auth: opts["auth"] as string | undefined,
       testMode: opts["testMode"] as boolean | undefined,
       logLevel: opts["logLevel"] as string | undefined,

@@ -31,6 +31,16 @@ describe("configuration", () => {
     assert.equal(c.auth, "required");
     assert.equal(c.memoryOnly, false);
     assert.equal(c.testMode, false);
+    assert.equal(c.snapshotIntervalMs, 30_000);
+    assert.equal(c.snapshotEvery, 1_000_000);
+    assert.equal(c.snapshotKeep, 2);
+  });
+
+  test("integers: snapshot options from flag, env and YAML", () => {
+    const c = resolveConfig({ flags: { snapshotKeep: "5" }, env: { TESSERA_SNAPSHOT_EVERY: "0" }, configFile: yaml("snapshot_interval_ms: 1500\n") });
+    assert.equal(c.snapshotKeep, 5);
+    assert.equal(c.snapshotEvery, 0);
+    assert.equal(c.snapshotIntervalMs, 1500);
   });
 
   test("precedence: flag > env > file > default", () => {
@@ -77,6 +87,8 @@ describe("configuration", () => {
     ["port out of range", { flags: { http: "127.0.0.1:70000" } }, /out of range/],
     ["bad enum", { env: { TESSERA_FSYNC: "sometimes" } }, /not one of always\|interval\|off/],
     ["bad boolean", { env: { TESSERA_MEMORY_ONLY: "maybe" } }, /not a boolean/],
+    ["bad integer", { env: { TESSERA_SNAPSHOT_EVERY: "1e6" } }, /not an integer >= 0/],
+    ["integer below its minimum", { flags: { snapshotKeep: "0" } }, /flag --snapshot-keep: "0" is not an integer >= 1/],
     ["unknown YAML key", { configFile: yaml("htpp: 1.2.3.4:5\n") }, /unknown key "htpp"/],
     ["YAML that is not a mapping", { configFile: yaml("- a\n- b\n") }, /must be a mapping/],
     ["missing config file", { configFile: "/no/such/file.yaml" }, /cannot read config file/],
