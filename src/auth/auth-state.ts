@@ -230,6 +230,22 @@ export class AuthState {
     }
   }
 
+  /**
+   * Snapshot restore (auth-state-codec.ts), once the records are in place: rebuilds the membership
+   * index from the groups and continues the grants version where the snapshot left it.
+   */
+  restored(grantsVersion: number): void {
+    this.memberOf.clear();
+    for (const g of this.groups.values()) {
+      for (const key of g.members.keys()) {
+        let set = this.memberOf.get(key);
+        if (set === undefined) this.memberOf.set(key, (set = new Set()));
+        set.add(g.id);
+      }
+    }
+    this.grantsVersion = grantsVersion;
+  }
+
   /** A workspace was deleted: roles on it and roles it held go with it. */
   workspaceDeleted(name: string): void {
     this.dropAssignments((a) => (a.resourceType === "workspace" && a.resourceId === name) || (a.principalType === "workspace" && a.principalId === name));

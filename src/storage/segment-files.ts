@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readdirSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /**
  * Segment files of the command log: `<dir>/<first LSN, 20 digits>.log`, each starting with an 8-byte
@@ -64,4 +64,17 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** mkdir -p created `made` and everything below it down to `dir`: makes each new entry durable. */
+export async function syncCreatedDirs(made: string, dir: string): Promise<void> {
+  for (let d = dir; ; d = dirname(d)) {
+    await syncDir(dirname(d));
+    if (d === made || d === dirname(d)) return;
+  }
+}
+
+/** An error from a system call (I/O, permissions, a missing path), as opposed to a bug or bad data. */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 }
