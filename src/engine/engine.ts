@@ -3,6 +3,10 @@ import type { AggregationSpec } from "./aggregate/catalogue.ts";
 import { emptyRegistry, planRegistration } from "./registry/index.ts";
 import type { RegisterResponse, Registry, RegistrationPlan } from "./registry/index.ts";
 import type { CompiledEvent } from "./registry/model.ts";
+import { ActiveSnapshot } from "./snapshot/engine-snapshot.ts";
+import type { EngineSnapshot } from "./snapshot/engine-snapshot.ts";
+import { restoreSnapshot } from "./snapshot/restore.ts";
+import { snapshotError } from "./snapshot/snapshot-error.ts";
 import { DedupeCache } from "./state/dedupe.ts";
 import type { FeatureInfo } from "./state/feature-runtime.ts";
 import { readKey } from "./state/keys.ts";
@@ -84,10 +88,59 @@ export class Engine {
   private readonly defaultWorkspace: string;
   /** Cold evictions of tables that no longer exist (keeps the stat cumulative). */
   private retiredColdEvictions = 0;
+  /** The snapshot whose copy-on-write is in progress (tables and dedupe caches are frozen). */
+  private snapshot: ActiveSnapshot | null = null;
 
   constructor(options: EngineOptions = {}) {
     this.defaultWorkspace = options.defaultWorkspace ?? "prod";
     this.workspaces.set(this.defaultWorkspace, newWorkspace(this.defaultWorkspace, true));
+  }
+
+  // --- snapshots (snapshot/README.md) -------------------------------------------------------------
+
+  /**
+   * Starts a consistent snapshot of the whole engine state as it is now (between two commands).
+   * Pushes, reads and sweeps may go on while its chunks are taken with `next`; at most one snapshot
+   * is in progress at a time (failed_precondition otherwise).
+   */
+  beginSnapshot(): EngineSnapshot {
+    if (this.snapshot !== null) throw new TesseraError("failed_precondition", "a snapshot is already in progress");
+    const subject = {
+      defaultWorkspace: this.defaultWorkspace,
+      retiredColdEvictions: this.retiredColdEvictions,
+      workspaces: [...this.workspaces.values()],
+    };
+    const s = new ActiveSnapshot(subject, () => {
+      if (this.snapshot === s) this.snapshot = null;
+    });
+    this.snapshot = s;
+    return s;
+  }
+
+  /**
+   * A new engine whose state is exactly the snapshot's (chunks in the order `next` returned them).
+   * Throws TesseraError("internal_error", "snapshot: <what is wrong>") on any undecodable or
+   * inconsistent input, and nothing else. `options.defaultWorkspace` defaults to the snapshot's; it
+   * must be one of its workspaces.
+   */
+  static fromSnapshot(chunks: Iterable<Uint8Array>, options: EngineOptions = {}): Engine {
+    const state = restoreSnapshot(chunks);
+    const name = options.defaultWorkspace ?? state.defaultWorkspace;
+    if (!state.workspaces.some((w) => w.name === name)) throw snapshotError(`the default workspace ${JSON.stringify(name)} is not in the snapshot`);
+    const e = new Engine({ defaultWorkspace: name });
+    e.workspaces.clear();
+    for (const w of state.workspaces) e.workspaces.set(w.name, { ...w, routes: routesOf(w.registry, w.tables) });
+    e.retiredColdEvictions = state.retiredColdEvictions;
+    return e;
+  }
+
+  /**
+   * Registrations and resets replace or rewrite state wholesale, which copy-on-write does not cover:
+   * a snapshot in progress writes everything it has left first. (Creating a workspace touches no
+   * existing state; deleting one only drops it, and the snapshot still holds what it froze.)
+   */
+  private settleSnapshot(): void {
+    this.snapshot?.drain();
   }
 
   // --- workspaces -------------------------------------------------------------------------------
@@ -154,6 +207,7 @@ export class Engine {
     if (plan.next.version !== w.registry.version + 1) {
       throw new TesseraError("failed_precondition", "registration plan is stale: the registry changed since it was planned");
     }
+    this.settleSnapshot();
     const dropped = new Set(plan.droppedTables);
     const tables = new Map<string, TableState>();
     for (const [name, table] of plan.next.tables) {
@@ -188,6 +242,7 @@ export class Engine {
    */
   reset(ws?: string): number {
     const targets = ws === undefined ? [...this.workspaces.values()] : [this.ws(ws)];
+    this.settleSnapshot();
     for (const w of targets) {
       for (const t of w.tables.values()) this.retiredColdEvictions += t.coldEvictions;
       w.registry = { ...emptyRegistry(), version: w.registry.version + 1 };
@@ -320,7 +375,7 @@ export class Engine {
       dedupeEntries += w.dedupe.size;
       for (const t of w.tables.values()) {
         tables++;
-        entities += t.entities.size;
+        entities += t.size;
         coldEvictions += t.coldEvictions;
       }
     }

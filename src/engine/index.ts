@@ -10,6 +10,7 @@ export type {
   ReadResult,
   WorkspaceInfo,
 } from "./engine.ts";
+export type { EngineSnapshot } from "./snapshot/engine-snapshot.ts";
 export type { FeatureInfo } from "./state/feature-runtime.ts";
 export type { AggregationSpec } from "./aggregate/catalogue.ts";
 export type { WindowSpec } from "./aggregate/window.ts";

@@ -7,16 +7,39 @@ interface DedupeEntry {
   readonly expiresAt: number;
 }
 
+/** Where a snapshot writes dedupe entries (snapshot/engine-snapshot.ts), per event in order. */
+export interface DedupeSink {
+  dedupe(event: string, key: string, ack: number, expiresAt: number): void;
+}
+
+/**
+ * An event's entries during a snapshot: `frozen`, the generations it had when the snapshot began
+ * (oldest first), are written in order and each written entry moves to `done`, a generation older
+ * than all of them. So the snapshot holds them in their original order, and `done` + the rest keep
+ * the expiry order sweeps rely on.
+ */
+interface FrozenEvent {
+  readonly done: Map<string, DedupeEntry>;
+  readonly frozen: Map<string, DedupeEntry>[];
+  /** The pass over frozen[0]. */
+  pass: Iterator<[string, DedupeEntry]> | null;
+}
+
 /**
  * Push dedupe (beava §4.4) for one workspace: (event, dedupe key value) → the original ack, for
  * `dedupe_window_ms` from the first push. Expiry is lazy on lookup, plus `sweep`.
  *
- * Entries live in one Map per event. An event has a single window, so while the clock moves forward
- * each Map is in expiry order and a sweep stops at the first live entry; an expired key that is
- * pushed again is deleted and re-inserted to keep that order.
+ * An event's entries live in Maps ("generations"), oldest first; a key is in at most one of them,
+ * and a push that records a key again moves it to the newest. An event has a single window, so
+ * while the clock moves forward the generations in order are in expiry order and a sweep stops at
+ * the first live entry. There is one generation per event except around snapshots (`freeze`), which
+ * leave an older one behind until it expires.
  */
 export class DedupeCache {
-  private readonly byEvent = new Map<string, Map<string, DedupeEntry>>();
+  private readonly byEvent = new Map<string, Map<string, DedupeEntry>[]>();
+  /** Copy-on-write state of a snapshot in progress, per frozen event. */
+  private frozen: Map<string, FrozenEvent> | null = null;
+  private sink: DedupeSink | null = null;
 
   /** The cache key of a dedupe value: typed, so 1 and "1" differ. */
   static keyOf(value: Value): string {
@@ -25,57 +48,162 @@ export class DedupeCache {
 
   /** The original ack when (event, key) was applied within its window before `now`. */
   lookup(event: string, key: string, now: number): number | undefined {
-    const e = this.byEvent.get(event)?.get(key);
-    return e !== undefined && now < e.expiresAt ? e.ack : undefined;
+    const gens = this.byEvent.get(event);
+    if (gens === undefined) return undefined;
+    for (let i = gens.length - 1; i >= 0; i--) {
+      const e = gens[i]!.get(key);
+      if (e !== undefined) return now < e.expiresAt ? e.ack : undefined;
+    }
+    return undefined;
   }
 
   record(event: string, key: string, ack: number, now: number, windowMs: number): void {
-    let m = this.byEvent.get(event);
-    if (m === undefined) {
-      m = new Map();
-      this.byEvent.set(event, m);
+    let gens = this.byEvent.get(event);
+    if (gens === undefined) {
+      gens = [new Map()];
+      this.byEvent.set(event, gens);
     }
-    m.delete(key);
-    m.set(key, { ack, expiresAt: now + windowMs });
+    const last = gens.length - 1;
+    for (let i = 0; i < last; i++) {
+      if (gens[i]!.has(key)) {
+        this.remove(event, gens[i]!, key);
+        break;
+      }
+    }
+    const live = gens[last]!;
+    live.delete(key);
+    live.set(key, { ack, expiresAt: now + windowMs });
   }
 
-  /** Forgets an event's entries (its dedupe settings changed or it was removed). */
+  /** Deletes `key` from generation `gen`; a frozen entry is written to the snapshot first. */
+  private remove(event: string, gen: Map<string, DedupeEntry>, key: string): void {
+    const fe = this.frozen?.get(event);
+    if (fe !== undefined && fe.frozen.includes(gen)) {
+      // Written in order up to it (the ones before it are the oldest, usually expired as well): the
+      // snapshot keeps the original order, and the entry lands in `done`.
+      let k: string | undefined;
+      do k = this.writeNext(event, fe);
+      while (k !== key && k !== undefined);
+      fe.done.delete(key);
+      return;
+    }
+    gen.delete(key);
+  }
+
+  /** Forgets an event's entries (its dedupe settings changed or it was removed). Not while frozen. */
   dropEvent(event: string): void {
     this.byEvent.delete(event);
   }
 
+  /** Not while frozen. */
   clear(): void {
     this.byEvent.clear();
   }
 
   get size(): number {
     let n = 0;
-    for (const m of this.byEvent.values()) n += m.size;
+    for (const gens of this.byEvent.values()) for (const m of gens) n += m.size;
     return n;
   }
 
   /** Removes expired entries; returns how many. */
   sweep(now: number): number {
     let n = 0;
-    for (const [event, m] of this.byEvent) {
-      for (const [k, e] of m) {
-        if (now < e.expiresAt) break;
-        m.delete(k);
-        n++;
+    for (const [event, gens] of this.byEvent) {
+      sweepGens: for (const m of gens) {
+        for (const [k, e] of m) {
+          if (now < e.expiresAt) break sweepGens;
+          this.remove(event, m, k);
+          n++;
+        }
       }
-      if (m.size === 0) this.byEvent.delete(event);
+      this.prune(event, gens);
     }
     return n;
   }
 
-  /** Plain-data form for snapshots: [event, [[key, ack, expiresAt], ...]][] in insertion order. */
-  export(): [string, [string, number, number][]][] {
-    return [...this.byEvent].map(([event, m]) => [event, [...m].map(([k, e]) => [k, e.ack, e.expiresAt])]);
+  /** Drops empty generations except the newest, and the event once it holds nothing (not while frozen). */
+  private prune(event: string, gens: Map<string, DedupeEntry>[]): void {
+    if (this.frozen?.has(event) === true) return;
+    if (gens.length > 1) {
+      const kept = gens.filter((m, i) => m.size > 0 || i === gens.length - 1);
+      gens.length = 0;
+      gens.push(...kept);
+    }
+    if (gens.length === 1 && gens[0]!.size === 0) this.byEvent.delete(event);
   }
 
-  static import(data: readonly (readonly [string, readonly (readonly [string, number, number])[]])[]): DedupeCache {
-    const c = new DedupeCache();
-    for (const [event, entries] of data) c.byEvent.set(event, new Map(entries.map(([k, ack, expiresAt]) => [k, { ack, expiresAt }])));
-    return c;
+  // Snapshots (snapshot/engine-snapshot.ts).
+
+  /** Starts copy-on-write: every entry that exists now will be written to `sink` exactly once, in order. */
+  freeze(sink: DedupeSink): void {
+    const frozen = new Map<string, FrozenEvent>();
+    for (const [event, gens] of this.byEvent) {
+      const done = new Map<string, DedupeEntry>();
+      frozen.set(event, { done, frozen: gens.slice(), pass: null });
+      gens.unshift(done);
+      gens.push(new Map());
+    }
+    this.frozen = frozen;
+    this.sink = sink;
+  }
+
+  /** Writes up to `max` frozen entries; false once none is left (copy-on-write is over). */
+  writeFrozen(max: number): boolean {
+    const frozen = this.frozen;
+    if (frozen === null) return false;
+    let n = 0;
+    for (const [event, fe] of frozen) {
+      while (n < max && this.writeNext(event, fe) !== undefined) n++;
+      if (n === max) return true;
+    }
+    this.thawAll();
+    return false;
+  }
+
+  /**
+   * Writes the next frozen entry of `event` and moves it to `done`; returns its key, or undefined
+   * (and the event is no longer frozen) when none is left.
+   */
+  private writeNext(event: string, fe: FrozenEvent): string | undefined {
+    for (;;) {
+      const gen = fe.frozen[0];
+      if (gen === undefined) {
+        this.frozen!.delete(event);
+        this.prune(event, this.byEvent.get(event)!);
+        return undefined;
+      }
+      fe.pass ??= gen.entries();
+      const r = fe.pass.next();
+      if (r.done === true) {
+        fe.frozen.shift();
+        fe.pass = null;
+        continue;
+      }
+      const [k, e] = r.value;
+      this.sink!.dedupe(event, k, e.ack, e.expiresAt);
+      gen.delete(k);
+      fe.done.set(k, e);
+      return k;
+    }
+  }
+
+  /** Ends copy-on-write without writing the rest (an aborted snapshot); the generations stay valid. */
+  thawAll(): void {
+    const frozen = this.frozen;
+    if (frozen === null) return;
+    this.frozen = null;
+    this.sink = null;
+    for (const event of frozen.keys()) this.prune(event, this.byEvent.get(event)!);
+  }
+
+  /** Appends a restored entry (snapshot/restore.ts); entries come in their original order. */
+  load(event: string, key: string, ack: number, expiresAt: number): void {
+    let gens = this.byEvent.get(event);
+    if (gens === undefined) {
+      gens = [new Map()];
+      this.byEvent.set(event, gens);
+    }
+    gens[0]!.set(key, { ack, expiresAt });
   }
 }

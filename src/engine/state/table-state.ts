@@ -4,8 +4,8 @@ import type { Row, Value } from "../types.ts";
 import { featureInfo } from "./feature-runtime.ts";
 import type { FeatureInfo } from "./feature-runtime.ts";
 import { compileKeyExtractor } from "./keys.ts";
-import { LAST_SEEN } from "./layout.ts";
-import type { Inheritance } from "./layout.ts";
+import { LAST_SEEN, OBJ_SLOT } from "./layout.ts";
+import type { Inheritance, TableLayout } from "./layout.ts";
 import { migrateEntity } from "./migrate.ts";
 import { TableRuntime } from "./table-runtime.ts";
 
@@ -16,15 +16,37 @@ export interface TableRead {
   readonly effectiveTimes: (number | undefined)[];
 }
 
+/** Where a snapshot writes an entity of this table (snapshot/engine-snapshot.ts). */
+export interface EntitySink {
+  entity(key: string, nums: readonly number[], objs: readonly unknown[] | null): void;
+}
+
+/**
+ * A snapshot in progress (see `freeze`): the entities it has not written yet, the sink it writes
+ * them to, and its one pass over them (a Map iterator skips what was deleted behind it, so taking
+ * entities out never makes the pass revisit anything).
+ */
+interface Frozen {
+  readonly rest: Map<string, number[]>;
+  readonly sink: EntitySink;
+  readonly pass: Iterator<[string, number[]]>;
+}
+
 /**
  * The state of one table: entity key → the entity's numbers (entity.ts), plus the runtime that
  * applies events and reads features over the table's layout. Cold entities (idle longer than the root event's
  * cold_after_ms) are treated as absent by reads, recreated fresh by the next push, and removed by
  * `sweep`.
+ *
+ * While a snapshot is in progress the entities are split in two maps: `frozen.rest`, those that
+ * existed when it began and are not written yet, and `entities`, every other one. Whatever changes
+ * or removes an entity of `rest` first writes it to the snapshot (copy-on-write) and moves it over;
+ * the snapshot's own pass moves the rest. The hot path only pays for this on a miss in `entities`.
  */
 export class TableState {
   readonly name: string;
-  readonly entities = new Map<string, number[]>();
+  private entities = new Map<string, number[]>();
+  private frozen: Frozen | null = null;
   /** Latest processing time of an event routed here (the stream's high watermark). */
   watermark = -Infinity;
   /** Entities evicted as cold (reset on push or removed by sweep), cumulative. */
@@ -50,6 +72,15 @@ export class TableState {
 
   get compiled(): CompiledTable<AggregationSpec> {
     return this.table;
+  }
+
+  get layout(): TableLayout {
+    return this.runtime.layout;
+  }
+
+  /** Resident entities (cold ones not yet swept included). */
+  get size(): number {
+    return this.entities.size + (this.frozen === null ? 0 : this.frozen.rest.size);
   }
 
   get arity(): number {
@@ -96,7 +127,7 @@ export class TableState {
     if (key === undefined) return;
     const rt = this.runtime;
     let nums = this.entities.get(key);
-    if (nums === undefined) {
+    if (nums === undefined && (this.frozen === null || (nums = this.thaw(key)) === undefined)) {
       nums = rt.newNums(now);
       this.entities.set(key, nums);
     } else if (this.isCold(nums, now)) {
@@ -113,7 +144,8 @@ export class TableState {
 
   /** The features `idx` of entity `key` at time `now`, or null when absent or cold. */
   read(key: string, idx: readonly number[], now: number, windowEnd: number | undefined): TableRead | null {
-    const nums = this.entities.get(key);
+    let nums = this.entities.get(key);
+    if (nums === undefined && this.frozen !== null) nums = this.frozen.rest.get(key);
     if (nums === undefined || this.isCold(nums, now)) return null;
     const rt = this.runtime;
     const e = rt.cursor(nums);
@@ -138,8 +170,88 @@ export class TableState {
         n++;
       }
     }
+    const f = this.frozen;
+    if (f !== null) {
+      for (const [k, nums] of f.rest) {
+        if (this.isCold(nums, now)) {
+          f.sink.entity(k, nums, this.objsOf(nums));
+          this.runtime.release(nums);
+          f.rest.delete(k);
+          n++;
+        }
+      }
+    }
     this.coldEvictions += n;
     return n;
+  }
+
+  // Snapshots (snapshot/engine-snapshot.ts).
+
+  private objsOf(nums: readonly number[]): readonly unknown[] | null {
+    return this.runtime.layout.objCount > 0 ? this.runtime.pool.of(nums) : null;
+  }
+
+  /** Starts copy-on-write: every entity that exists now will be written to `sink` exactly once. */
+  freeze(sink: EntitySink): void {
+    const rest = this.entities;
+    this.entities = new Map();
+    this.frozen = { rest, sink, pass: rest.entries() };
+  }
+
+  /** Writes and unfreezes up to `max` entities; false once none is left (copy-on-write is over). */
+  writeFrozen(max: number): boolean {
+    const f = this.frozen;
+    if (f === null) return false;
+    for (let i = 0; i < max; i++) {
+      const r = f.pass.next();
+      if (r.done === true) {
+        this.frozen = null;
+        return false;
+      }
+      const [k, nums] = r.value;
+      f.sink.entity(k, nums, this.objsOf(nums));
+      f.rest.delete(k);
+      this.entities.set(k, nums);
+    }
+    return true;
+  }
+
+  /** Ends copy-on-write without writing the rest (an aborted snapshot). */
+  thawAll(): void {
+    const f = this.frozen;
+    if (f === null) return;
+    this.frozen = null;
+    // The two maps hold disjoint keys: fold the smaller into the larger.
+    if (f.rest.size > this.entities.size) {
+      for (const [k, nums] of this.entities) f.rest.set(k, nums);
+      this.entities = f.rest;
+    } else {
+      for (const [k, nums] of f.rest) this.entities.set(k, nums);
+    }
+  }
+
+  /** Takes `key` out of the frozen entities, writing it first: it is about to change. */
+  private thaw(key: string): number[] | undefined {
+    const f = this.frozen!;
+    const nums = f.rest.get(key);
+    if (nums === undefined) return undefined;
+    f.sink.entity(key, nums, this.objsOf(nums));
+    f.rest.delete(key);
+    this.entities.set(key, nums);
+    return nums;
+  }
+
+  /**
+   * Adds a restored entity (snapshot/restore.ts): `nums` as written, `objs` its object states. The
+   * pool slot in `nums` is the original engine's; the entity gets one of this pool. False (and
+   * nothing changes) when the key is already there.
+   */
+  adopt(key: string, nums: number[], objs: unknown[] | null): boolean {
+    if (this.entities.has(key)) return false;
+    nums[OBJ_SLOT] = NaN;
+    if (objs !== null) this.runtime.pool.attach(nums, objs);
+    this.entities.set(key, nums);
+    return true;
   }
 
   /**
