@@ -11,8 +11,10 @@
  *    client, pipelined). One server per mode serves every round; each round measures all modes on
  *    each wire in a rotating order. A mode's ratio in a round is its pushes/s over memory-only's in
  *    the same round and on the same wire; the report gives medians over rounds (≥ 3).
- * 2. Recovery speed: a log of 1M events (and 10M in a full run) is replayed by a starting server;
- *    events/s come from the server's own "command log recovered" line (read + decode + apply).
+ * 2. Recovery speed: logs of 1M events (and 10M in a full run) into the 7-feature table and into a
+ *    1-feature table are replayed by a starting server; events/s come from the server's own
+ *    "command log recovered" line (read + decode + apply). The same log is also read and decoded
+ *    alone, and applied alone, in the bench process: the log's share and the engine's.
  *
  * See bench/durability/README.md for how to read the results.
  */
@@ -22,19 +24,21 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { HttpDataPlaneClient } from "../../src/client/index.ts";
-import { recoverLog } from "../../src/storage/recover-log.ts";
+import { HttpDataPlaneClient, type JsonObject } from "../../src/client/index.ts";
+import { Engine } from "../../src/engine/index.ts";
+import { ControlPlane, replayCommand } from "../../src/service/auth-control-plane.ts";
+import { recoverLog, type LogRecord } from "../../src/storage/recover-log.ts";
 import { expectStatus, loadHttp1, type RequestSpec } from "../lib/load.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { rng } from "../lib/random.ts";
 import { writeResult } from "../lib/results.ts";
 import { median, range, type LatencySummary } from "../lib/stats.ts";
 import { formatTable } from "../lib/table.ts";
-import { probeFdatasync } from "./fsync-probe.ts";
+import { probeFdatasync, probeSyncsPerS } from "./fsync-probe.ts";
 import { writeRecoveryLog } from "./recovery-log.ts";
 import { histogramTotals, spawnMode, type ModeServer, type StorageMode } from "./storage-mode-server.ts";
 import { loadTcpPushes } from "./tcp-push-load.ts";
-import { NODES, PUSH_DATA } from "./workload.ts";
+import { NODES, PUSH_DATA, SMALL_NODES } from "./workload.ts";
 
 const { values: argv } = parseArgs({
   options: {
@@ -63,6 +67,11 @@ const warmupMs = quick ? 500 : 1000;
 const durationMs = quick ? 1500 : 5000;
 const recoverySizes = (argv["recovery-events"] ?? (quick ? "1000000" : "1000000,10000000")).split(",").map((n) => positiveInt("recovery-events", n));
 const RECOVERY_ROUNDS = 3;
+/** The tables the recovery logs feed: the push workload's, and one count for a log-bound replay. */
+const RECOVERY_TABLES: readonly { readonly name: string; readonly nodes: JsonObject[] }[] = [
+  { name: "7 features", nodes: NODES },
+  { name: "1 feature", nodes: SMALL_NODES },
+];
 
 const MODES: readonly StorageMode[] = ["memory-only", "off", "interval", "always"];
 /** Issue 5 targets: pushes/s as a fraction of memory-only's. */
@@ -263,6 +272,7 @@ function summarizePushes(ms: readonly PushMeasurement[]): PushSummary[] {
 // --- 2. recovery speed ----------------------------------------------------------------------------
 
 interface RecoveryMeasurement {
+  readonly table: string;
   readonly events: number;
   readonly round: number;
   readonly replayed: number;
@@ -275,9 +285,12 @@ interface RecoveryMeasurement {
 }
 
 interface RecoverySummary {
+  readonly table: string;
   readonly events: number;
   /** Reading, checking and decoding alone (recoverLog in the bench process, nothing applied): the log's own share. */
   readonly decodeEventsPerSMedian: number;
+  /** Applying alone (the server's replayCommand on records decoded beforehand): the engine's share. */
+  readonly applyEventsPerSMedian: number;
   readonly logBytes: number;
   readonly bytesPerRecord: number;
   readonly writeS: number;
@@ -304,65 +317,116 @@ function logBytes(dataDir: string): number {
     .reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
+/**
+ * The engine's share of a replay: records decoded in chunks, each chunk then applied through the
+ * server's own replayCommand and only the applying timed. Chunks keep 10M decoded records from
+ * having to fit in memory at once.
+ */
+function applyAloneEventsPerS(dir: string): number {
+  const engine = new Engine();
+  const controlPlane = new ControlPlane();
+  let chunk: LogRecord[] = [];
+  let applyMs = 0;
+  let applied = 0;
+  const applyChunk = (): void => {
+    const t0 = performance.now();
+    for (const r of chunk) replayCommand(engine, controlPlane, r.command, r.lsn, r.now);
+    applyMs += performance.now() - t0;
+    applied += chunk.length;
+    chunk = [];
+  };
+  recoverLog({
+    dir,
+    onRecord: (r) => {
+      chunk.push(r);
+      if (chunk.length === 100_000) applyChunk();
+    },
+  });
+  applyChunk();
+  return applied / (applyMs / 1000);
+}
+
+type RecoveryTable = (typeof RECOVERY_TABLES)[number];
+
 async function recoveryRuns(): Promise<{ summaries: RecoverySummary[]; measurements: RecoveryMeasurement[] }> {
   const summaries: RecoverySummary[] = [];
   const measurements: RecoveryMeasurement[] = [];
-  for (const events of recoverySizes) {
-    const dataDir = mkdtempSync(join(scratch, "recovery-"));
-    process.stderr.write(`writing a log of ${events.toLocaleString("en-US")} events...\n`);
-    const log = await writeRecoveryLog(dataDir, events, rng(events));
-    const mine: RecoveryMeasurement[] = [];
-    for (let round = 0; round < RECOVERY_ROUNDS; round++) {
-      // The fsync mode only governs appends; recovery is the same in every mode.
-      const server = await start("interval", dataDir, "info");
-      const line = server
-        .stderr()
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as { msg: string; replayed?: number; durationMs?: number })
-        .find((l) => l.msg === "command log recovered");
-      if (line?.replayed === undefined || line.durationMs === undefined) throw new Error(`no recovery line:\n${server.stderr()}`);
-      if (line.replayed !== log.records) throw new Error(`replayed ${line.replayed} records, the log holds ${log.records}`);
-      // The replayed state is checked, so the figure is for a recovery that actually rebuilt it.
-      const client = new HttpDataPlaneClient({ url: server.url });
-      const row = await client.get("user_stats", "u0", { features: ["n"] });
-      await client.close();
-      if (row["n"] !== log.u0Events) throw new Error(`u0 has n=${JSON.stringify(row["n"])} after recovery, expected ${log.u0Events}`);
-      const m: RecoveryMeasurement = {
-        events,
-        round,
-        replayed: line.replayed,
-        recoveryMs: line.durationMs,
-        eventsPerS: line.replayed / (line.durationMs / 1000),
-        readyMs: server.readyMs,
-        rssMb: rssMb(server.pid),
-      };
-      mine.push(m);
-      process.stderr.write(`recovery ${events.toLocaleString("en-US")} round ${round + 1}/${RECOVERY_ROUNDS}: ${Math.round(m.eventsPerS)} events/s, ready in ${Math.round(m.readyMs)} ms\n`);
-      await stop(server);
+  for (const table of RECOVERY_TABLES) {
+    for (const events of recoverySizes) {
+      const run = await recoveryRun(table, events);
+      summaries.push(run.summary);
+      measurements.push(...run.measurements);
     }
-    const decodeRates: number[] = [];
-    for (let round = 0; round < RECOVERY_ROUNDS; round++) {
-      const report = recoverLog({ dir: join(dataDir, "log"), onRecord: () => {} });
-      decodeRates.push(report.replayed / (report.durationMs / 1000));
-    }
-    const bytes = logBytes(dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
-    measurements.push(...mine);
-    summaries.push({
-      events,
-      decodeEventsPerSMedian: median(decodeRates),
-      logBytes: bytes,
-      bytesPerRecord: bytes / log.records,
-      writeS: log.writeS,
-      eventsPerSMedian: median(mine.map((m) => m.eventsPerS)),
-      eventsPerSRange: range(mine.map((m) => m.eventsPerS)),
-      recoveryMsMedian: median(mine.map((m) => m.recoveryMs)),
-      readyMsMedian: median(mine.map((m) => m.readyMs)),
-      rssMbMedian: nullableMedian(mine.map((m) => m.rssMb)),
-    });
   }
   return { summaries, measurements };
+}
+
+async function recoveryRun(table: RecoveryTable, events: number): Promise<{ summary: RecoverySummary; measurements: RecoveryMeasurement[] }> {
+  const dataDir = mkdtempSync(join(scratch, "recovery-"));
+  const logDir = join(dataDir, "log");
+  process.stderr.write(`writing a log of ${events.toLocaleString("en-US")} events (${table.name})...\n`);
+  const log = await writeRecoveryLog(dataDir, table.nodes, events, rng(events));
+  const mine: RecoveryMeasurement[] = [];
+  for (let round = 0; round < RECOVERY_ROUNDS; round++) {
+    // What is measured is the log's replay: a snapshot the previous start wrote on shutdown would let
+    // this one skip it.
+    rmSync(join(dataDir, "snapshots"), { recursive: true, force: true });
+    // The fsync mode only governs appends; recovery is the same in every mode.
+    const server = await start("interval", dataDir, "info");
+    const line = server
+      .stderr()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { msg: string; replayed?: number; durationMs?: number })
+      .find((l) => l.msg === "command log recovered");
+    if (line?.replayed === undefined || line.durationMs === undefined) throw new Error(`no recovery line:\n${server.stderr()}`);
+    if (line.replayed !== log.records) throw new Error(`replayed ${line.replayed} records, the log holds ${log.records}`);
+    // The replayed state is checked, so the figure is for a recovery that actually rebuilt it.
+    const client = new HttpDataPlaneClient({ url: server.url });
+    const row = await client.get("user_stats", "u0", { features: ["n"] });
+    await client.close();
+    if (row["n"] !== log.u0Events) throw new Error(`u0 has n=${JSON.stringify(row["n"])} after recovery, expected ${log.u0Events}`);
+    const m: RecoveryMeasurement = {
+      table: table.name,
+      events,
+      round,
+      replayed: line.replayed,
+      recoveryMs: line.durationMs,
+      eventsPerS: line.replayed / (line.durationMs / 1000),
+      readyMs: server.readyMs,
+      rssMb: rssMb(server.pid),
+    };
+    mine.push(m);
+    process.stderr.write(
+      `recovery ${table.name} ${events.toLocaleString("en-US")} round ${round + 1}/${RECOVERY_ROUNDS}: ${Math.round(m.eventsPerS)} events/s, ready in ${Math.round(m.readyMs)} ms\n`,
+    );
+    await stop(server);
+  }
+  // Decoding alone and applying alone, alternated, so both see the same load on the machine.
+  const decodeRates: number[] = [];
+  const applyRates: number[] = [];
+  for (let round = 0; round < RECOVERY_ROUNDS; round++) {
+    const report = recoverLog({ dir: logDir, onRecord: () => {} });
+    decodeRates.push(report.replayed / (report.durationMs / 1000));
+    applyRates.push(applyAloneEventsPerS(logDir));
+  }
+  const bytes = logBytes(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+  const summary: RecoverySummary = {
+    table: table.name,
+    events,
+    decodeEventsPerSMedian: median(decodeRates),
+    applyEventsPerSMedian: median(applyRates),
+    logBytes: bytes,
+    bytesPerRecord: bytes / log.records,
+    writeS: log.writeS,
+    eventsPerSMedian: median(mine.map((m) => m.eventsPerS)),
+    eventsPerSRange: range(mine.map((m) => m.eventsPerS)),
+    recoveryMsMedian: median(mine.map((m) => m.recoveryMs)),
+    readyMsMedian: median(mine.map((m) => m.readyMs)),
+    rssMbMedian: nullableMedian(mine.map((m) => m.rssMb)),
+  };
+  return { summary, measurements: mine };
 }
 
 // --- report ---------------------------------------------------------------------------------------
@@ -384,6 +448,7 @@ function gitDescribe(): string {
 
 async function run(): Promise<void> {
   const fdatasyncBefore = await probeFdatasync(scratch);
+  const syncsPerS = { one: await probeSyncsPerS(scratch, 1), two: await probeSyncsPerS(scratch, 2) };
   const pushMeasurements = await pushRounds();
   const fdatasyncAfter = await probeFdatasync(scratch);
   const pushes = summarizePushes(pushMeasurements);
@@ -410,13 +475,15 @@ async function run(): Promise<void> {
   );
   const recoveryTable = formatTable(
     [
-      { header: "events", value: (s: RecoverySummary) => s.events },
+      { header: "table", value: (s: RecoverySummary) => s.table },
+      { header: "events", value: (s) => s.events },
       { header: "log MB", value: (s) => s.logBytes / 2 ** 20, digits: 1 },
       { header: "B/record", value: (s) => s.bytesPerRecord, digits: 1 },
       { header: "replay events/s", value: (s) => s.eventsPerSMedian },
       { header: "range", value: (s) => `${Math.round(s.eventsPerSRange.min).toLocaleString("en-US")}–${Math.round(s.eventsPerSRange.max).toLocaleString("en-US")}` },
       { header: "recovery s", value: (s) => s.recoveryMsMedian / 1000, digits: 2 },
       { header: "read+decode events/s", value: (s) => s.decodeEventsPerSMedian },
+      { header: "apply alone events/s", value: (s) => s.applyEventsPerSMedian },
       { header: "ready s", value: (s) => s.readyMsMedian / 1000, digits: 2 },
       { header: "rss MB", value: (s) => s.rssMbMedian },
     ],
@@ -430,10 +497,10 @@ async function run(): Promise<void> {
       `one pre-built event ${JSON.stringify(PUSH_DATA)} into 1 table of 7 features (lifetime count/sum/min/max/n_unique, 1 h count/sum)`,
     timing: `${durationMs / 1000} s measured + ${warmupMs / 1000} s warm-up per measurement, ${rounds} rounds; one server (and data dir) per mode for all rounds, modes in rotating order within a round`,
     recovery:
-      `log of N pushes (10 000 users, 200 merchants, seeded) + 1 registration, written with FileCommandLog; ` +
-      `${RECOVERY_ROUNDS} restarts each, replay rate from the server's "command log recovered" line`,
+      `log of N pushes (10 000 users, 200 merchants, seeded) + 1 registration (the 7-feature table above, or 1 count), written with FileCommandLog; ` +
+      `${RECOVERY_ROUNDS} restarts each, replay rate from the server's "command log recovered" line; read+decode and apply alone ${RECOVERY_ROUNDS} times each in the bench process`,
     dataDir: tmpdir(),
-    fdatasync: { before: fdatasyncBefore, after: fdatasyncAfter },
+    fdatasync: { before: fdatasyncBefore, after: fdatasyncAfter, appendSyncsPerS: syncsPerS },
     loadGenerator: "in the bench process (node:http Agent for HTTP, src/client for TCP); servers are child processes",
     compileCache: "servers start with NODE_COMPILE_CACHE (start-up only; recovery time is the server's own figure)",
     tesseraCommit: gitDescribe(),
@@ -444,14 +511,16 @@ async function run(): Promise<void> {
     `push: ${conditions.push}`,
     `timing: ${conditions.timing}`,
     `recovery: ${conditions.recovery}`,
-    `disk: data dirs under ${conditions.dataDir}; raw fdatasync of a 4 KiB append p50/p99/mean ${fsyncText(fdatasyncBefore)} before the push rounds, ${fsyncText(fdatasyncAfter)} after`,
+    `disk: data dirs under ${conditions.dataDir}; raw fdatasync of a 4 KiB append p50/p99/mean ${fsyncText(fdatasyncBefore)} before the push rounds, ${fsyncText(fdatasyncAfter)} after; ` +
+      `append+fdatasync cycles/s ${Math.round(syncsPerS.one)} one at a time, ${Math.round(syncsPerS.two)} with two fdatasyncs overlapping`,
     `node ${machine.node}, ${machine.cpuModel} × ${machine.cores} cores, ${machine.totalMemMb} MB, kernel ${machine.kernel}, load avg at start ${machine.loadAvg.join(" ")}, at end ${conditions.loadAvgAtEnd.join(" ")}`,
     `tessera: ${conditions.tesseraCommit}`,
   ];
   const legend =
     "ratio = pushes/s ÷ memory-only pushes/s on the same wire in the same round (median, range over rounds); p99 ratio likewise for p99 latency; " +
     "srv µs/push = server CPU per push; rec/batch = records per group-commit write; fsync µs = mean fdatasync time; " +
-    "replay events/s = the server's recovery (read + decode + apply); read+decode events/s = the same log read without applying.";
+    "replay events/s = the server's recovery (read + decode + apply); read+decode events/s = the same log read without applying; " +
+    "apply alone events/s = its records, decoded beforehand, applied through the server's replayCommand (the engine's share).";
   const title = `Tessera durability: command log cost and recovery (${startedAt.toISOString()}${quick ? ", --quick" : ""})`;
   const text = `${title}\n\n${pushTable}\n\n${recoveryTable}\n\n${conditionLines.join("\n")}\n\n${legend}\n`;
   process.stdout.write(`\n${text}`);

@@ -26,3 +26,33 @@ export async function probeFdatasync(dir: string, n = 200, bytes = 4096): Promis
   }
   return rec.summary();
 }
+
+/**
+ * Append + fdatasync cycles per second on one file for `durationMs`, with `lanes` cycles in flight
+ * (appends in order, fdatasyncs overlapping): how much the log gains from overlapping the
+ * fdatasyncs of consecutive batches under `--fsync always` (file-command-log.ts).
+ */
+export async function probeSyncsPerS(dir: string, lanes: number, durationMs = 1000, bytes = 4096): Promise<number> {
+  const path = join(dir, `fdatasync-lanes-${lanes}.bin`);
+  const file = await open(path, "w");
+  const chunk = Buffer.alloc(bytes, 0x5a);
+  let syncs = 0;
+  // One write at a time, as the log's single writer does; each lane then waits for its own fdatasync.
+  let writing: Promise<unknown> = Promise.resolve();
+  const started = performance.now();
+  const lane = async (): Promise<void> => {
+    while (performance.now() - started < durationMs) {
+      writing = writing.then(() => file.write(chunk));
+      await writing;
+      await file.datasync();
+      syncs++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    await file.close();
+    await rm(path, { force: true });
+  }
+  return syncs / ((performance.now() - started) / 1000);
+}

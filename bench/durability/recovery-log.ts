@@ -6,10 +6,11 @@
  */
 import { join } from "node:path";
 import { HttpDataPlaneClient } from "../../src/client/index.ts";
+import type { JsonObject } from "../../src/client/index.ts";
 import { FileCommandLog } from "../../src/storage/file-command-log.ts";
 import type { Rng } from "../lib/random.ts";
 import { spawnMode } from "./storage-mode-server.ts";
-import { NODES, syntheticTxns } from "./workload.ts";
+import { syntheticTxns } from "./workload.ts";
 
 /** Records per append burst; each burst waits for its fsync, so pending bytes stay bounded. */
 const BURST = 20_000;
@@ -25,11 +26,12 @@ export interface RecoveryLog {
   readonly writeS: number;
 }
 
-export async function writeRecoveryLog(dataDir: string, events: number, random: Rng): Promise<RecoveryLog> {
+/** A log of a registration of `nodes` followed by `events` synthetic transactions. */
+export async function writeRecoveryLog(dataDir: string, nodes: JsonObject[], events: number, random: Rng): Promise<RecoveryLog> {
   const server = await spawnMode("off", dataDir);
   const client = new HttpDataPlaneClient({ url: server.url });
   try {
-    await client.register(NODES);
+    await client.register(nodes);
   } finally {
     await client.close();
     await server.stop();

@@ -33,6 +33,23 @@ export const NODES: JsonObject[] = [
   },
 ];
 
+/**
+ * The recovery bench's other table: the same event into a single count. Replay then costs little
+ * more than reading and decoding the log, where NODES' seven aggregations (a distinct count among
+ * them) make the engine's apply the larger share.
+ */
+export const SMALL_NODES: JsonObject[] = [
+  NODES[0]!,
+  {
+    kind: "derivation",
+    name: "user_stats",
+    output_kind: "table",
+    upstreams: ["txn"],
+    table_primary_key: ["user"],
+    ops: [{ op: "group_by", keys: ["user"], agg: { n: { op: "count" } } }],
+  },
+];
+
 /** The event every throughput push carries (one pre-built body: the log's cost does not depend on the key). */
 export const PUSH_DATA: JsonObject = { user: "u4242", amt: 12.5, merchant: "m17" };
 

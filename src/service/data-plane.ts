@@ -17,6 +17,21 @@ import { batchGetShape, DEFAULT_WORKSPACE, getShape, pushBatchShape, pushShape, 
 
 export type Ack<T> = T | Promise<T>;
 
+/**
+ * A reply that may be sent once `durable` resolves (rejecting: the command is not durable, answer
+ * `durable`'s error). What push() turns into a promise per push, for a wire that waits for many
+ * pushes at once: under --fsync always, every push of a group commit shares one `durable`.
+ */
+export class DurableReply<T> {
+  readonly value: T;
+  readonly durable: Promise<void>;
+
+  constructor(value: T, durable: Promise<void>) {
+    this.value = value;
+    this.durable = durable;
+  }
+}
+
 export interface DataPlaneOptions {
   readonly engine: Engine;
   readonly log: CommandLog;
@@ -121,11 +136,16 @@ export class DataPlane {
   }
 
   push(body: unknown, caller?: Caller): Ack<PushReply> {
+    return toAck(this.pushDeferred(body, caller));
+  }
+
+  /** push() without a promise per push: the reply, deferred when it must wait for durability. */
+  pushDeferred(body: unknown, caller?: Caller): PushReply | DurableReply<PushReply> {
     const ws = workspaceOf(body);
     this.access.workspace(caller, "push", ws);
     const { event, data } = pushShape(body);
     try {
-      return this.pushOne(ws, event, data);
+      return this.pushOneDeferred(ws, event, data);
     } catch (e) {
       throw this.withRegistryVersion(e, ws);
     }
@@ -166,18 +186,22 @@ export class DataPlane {
 
   /** Validates, logs and applies one push; a dedupe replay answers the original ack. */
   pushOne(ws: string, event: string, data: unknown): Ack<PushReply> {
+    return toAck(this.pushOneDeferred(ws, event, data));
+  }
+
+  private pushOneDeferred(ws: string, event: string, data: unknown): PushReply | DurableReply<PushReply> {
     const now = this.clock.now();
     const prepared = this.engine.preparePush(ws, event, data, now);
     if (prepared.kind === "replay") {
       const reply: PushReply = { ack_lsn: prepared.ackLsn, idempotent_replay: true, registry_version: this.engine.registryVersion(ws) };
       const durable = this.log.whenDurable(prepared.ackLsn);
-      return durable === undefined ? reply : durable.then(() => reply);
+      return durable === undefined ? reply : new DurableReply(reply, durable);
     }
     const command = { type: "push", ...prepared.command } as const;
     const { lsn, durable } = this.log.append(command, now);
     const outcome = applyCommand(this.engine, command, lsn, now);
     const reply: PushReply = { ack_lsn: outcome.ackLsn, idempotent_replay: outcome.replay, registry_version: this.engine.registryVersion(ws) };
-    return durable === undefined ? reply : durable.then(() => reply);
+    return durable === undefined ? reply : new DurableReply(reply, durable);
   }
 
   /** One row: `{}` for a cold start; the whole call fails for an unknown feature. */
@@ -313,6 +337,11 @@ export class PushStreamWriter {
     else this.summary.accepted++;
     if (r.ack_lsn > this.summary.last_ack_lsn) this.summary.last_ack_lsn = r.ack_lsn;
   }
+}
+
+/** A deferred reply as the promise the other wires wait on. */
+function toAck<T>(r: T | DurableReply<T>): Ack<T> {
+  return r instanceof DurableReply ? r.durable.then(() => r.value) : r;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { RecordSink } from "./command-codec.ts";
+
 /** A point in a batch where a new segment starts. */
 export interface SegmentRoll {
   /** Offset in the batch's bytes of the new segment's first record. */
@@ -15,9 +17,9 @@ const ignore = (): void => {};
  * Records appended since the last write: they go to disk in one write (and, under fsync always,
  * one fsync), and their appenders share one durable promise.
  */
-export class WriteBatch {
+export class WriteBatch implements RecordSink {
   bytes: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
-  /** Bytes used. */
+  /** Bytes used: records are encoded past this, and count once the append accounts for them. */
   length = 0;
   records = 0;
   lastLsn = 0;
@@ -26,16 +28,11 @@ export class WriteBatch {
   private resolve: (() => void) | undefined;
   private reject: ((error: Error) => void) | undefined;
 
-  /** Makes room for `n` more bytes and returns the offset they start at. */
-  reserve(n: number): number {
-    const offset = this.length;
-    if (offset + n > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(offset + n, 2 * this.bytes.length));
-      this.bytes.copy(grown, 0, 0, offset);
-      this.bytes = grown;
-    }
-    this.length = offset + n;
-    return offset;
+  grow(size: number, keep: number): Buffer {
+    const grown = Buffer.allocUnsafe(Math.max(size, 2 * this.bytes.length));
+    this.bytes.copy(grown, 0, 0, keep);
+    this.bytes = grown;
+    return grown;
   }
 
   /** The promise shared by every record of this batch; made on first use. */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Packr, Unpackr } from "msgpackr";
 import type { Command } from "../../src/service/commands.ts";
 import { decodeCommand, encodeCommand, MSGPACK_FORMAT } from "../../src/storage/command-codec.ts";
 
@@ -72,4 +73,76 @@ test("bytes that are not a command throw (recovery turns that into undecodable_c
   const good = stored({ type: "reset" });
   const bad = [Buffer.from([9, ...good.subarray(1)]), good.subarray(0, good.length - 2), Buffer.from([0, 0x93, 1, 2, 3]), Buffer.from([0, 0xa3, 0x61, 0x62, 0x63])];
   for (const b of bad) assert.throws(() => decodeCommand(b, 0, b.length));
+});
+
+// The hand-written push writer and reader must agree byte for byte and value for value with
+// msgpackr, which wrote every record before them and still handles everything they do not.
+const reference = new Packr({ useRecords: false, variableMapSize: true });
+const referenceObjects = new Unpackr({ useRecords: false });
+const referenceMaps = new Unpackr({ useRecords: false, mapsAsObjects: false });
+
+/** How msgpackr alone decodes a stored push (maps as Maps with define semantics when "__proto__" occurs). */
+function referenceDecode(bytes: Buffer): unknown {
+  const range = { start: 1, end: bytes.length };
+  if (bytes.indexOf("__proto__") === -1) return referenceObjects.unpack(bytes, range);
+  const defined = (v: unknown): unknown =>
+    v instanceof Map ? Object.fromEntries(Array.from(v, ([k, x]) => [k, defined(x)])) : Array.isArray(v) ? v.map(defined) : v;
+  return defined(referenceMaps.unpack(bytes, range));
+}
+
+const anyNumber = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.integer({ min: -(2 ** 31) - 5, max: 2 ** 32 + 5 }),
+  fc.constantFrom(0, -0, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, 2 ** 53, -(2 ** 53), NaN, Infinity),
+);
+// "binary" strings hold any code point, lone surrogates included.
+const anyString = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "binary", minLength: 60, maxLength: 300 }));
+const anyValue = fc.oneof(anyNumber, anyString, fc.boolean(), fc.constant(null), fc.jsonValue(), fc.constant(undefined));
+const anyRow = fc.oneof(fc.dictionary(anyString, anyValue), fc.dictionary(fc.string(), anyValue, { minKeys: 14, maxKeys: 40 }));
+
+test("a push is written exactly as msgpackr writes it (property)", () => {
+  fc.assert(
+    fc.property(anyString, anyString, anyRow, (workspace, event, data) => {
+      const mine = encodeCommand({ type: "push", workspace, event, data } as Command);
+      assert.deepEqual(Buffer.from(mine), reference.pack([workspace, event, data]));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("maps past 15 and 65535 fields and strings past 31, 255 and 65535 bytes are written as msgpackr writes them", () => {
+  const wide = (n: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, i]));
+  const rows = [wide(16), wide(65_536), { s: "é".repeat(20), t: "x".repeat(255), u: "€".repeat(100), v: "y".repeat(70_000), w: "😀".repeat(20_000) }];
+  for (const data of rows) {
+    assert.deepEqual(Buffer.from(encodeCommand({ type: "push", workspace: "w".repeat(40), event: "e", data } as Command)), reference.pack(["w".repeat(40), "e", data]));
+  }
+});
+
+test("a stored push decodes as msgpackr decodes it (property)", () => {
+  fc.assert(
+    fc.property(anyString, anyString, anyRow, (workspace, event, data) => {
+      const bytes = Buffer.concat([Buffer.from([MSGPACK_FORMAT]), reference.pack([workspace, event, data])]);
+      const [ws, ev, row] = referenceDecode(bytes) as [string, string, Record<string, unknown>];
+      const back = decodeCommand(bytes, 0, bytes.length) as Extract<Command, { type: "push" }>;
+      assert.deepStrictEqual(back, { type: "push", workspace: ws, event: ev, data: row });
+      assert.equal(Object.getPrototypeOf(back.data), Object.prototype);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("a push is decoded from within a larger buffer, and damage inside it throws", () => {
+  const bytes = stored({ type: "push", workspace: "prod", event: "txn", data: { user: "u1", amt: 12.5, n: 70_000, neg: -40_000, ok: false } });
+  const framed = Buffer.concat([Buffer.from([1, 2, 3]), bytes, Buffer.from([0xc0, 0xc0])]);
+  assert.deepEqual(decodeCommand(framed, 3, 3 + bytes.length), decodeCommand(bytes, 0, bytes.length));
+  for (let cut = 2; cut < bytes.length; cut++) assert.throws(() => decodeCommand(framed, 3, 3 + cut), `cut at ${cut}`);
+});
+
+test('a flat "__proto__" field is an own key on the fast path too', () => {
+  const data = JSON.parse('{"a": 1, "__proto__": "x", "b": null}');
+  const back = roundTrip({ type: "push", workspace: "w", event: "e", data }) as Extract<Command, { type: "push" }>;
+  assert.deepEqual(Object.keys(back.data), ["a", "__proto__", "b"]);
+  assert.equal(Object.getPrototypeOf(back.data), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(back.data, "__proto__")?.value, "x");
 });

@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Registry } from "prom-client";
+import { rng } from "../../bench/lib/random.ts";
 import { TesseraError } from "../../src/errors/tessera-error.ts";
 import type { PushCommandRecord } from "../../src/service/commands.ts";
 import { FileCommandLog } from "../../src/storage/file-command-log.ts";
@@ -121,11 +123,60 @@ test("group commit under fsync always: concurrent appends share one fsync, acked
     await new Promise((r) => setImmediate(r));
   }
   await Promise.all(waves);
-  assert.equal(metrics.syncs, metrics.batches);
-  assert.ok(metrics.syncs - 1 <= 30, `${metrics.syncs - 1} fsyncs for 30 turns of appends`);
+  assert.ok(metrics.batches - 1 <= 30, `${metrics.batches - 1} batches for 30 turns of appends`);
   assert.equal(metrics.written, n + appended);
   await log.close();
+  // One fsync per batch and close's own. (When the last ack came, an earlier batch's fsync may still
+  // have been running: a later one, overlapping it, already covered that batch.)
+  assert.equal(metrics.syncs, metrics.batches + 1);
   assert.equal(readLog(dir).records.length, n + appended);
+});
+
+test("fsync always with overlapping fdatasyncs: an ack waits for one that began after its record was written; acks come in LSN order", async (t) => {
+  const dir = tempLogDir(t);
+  const probe = await open(join(dirname(dir), "probe"), "w");
+  const handle = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const metrics = new CountingMetrics();
+  const random = rng(11);
+  let inFlight = 0;
+  let mostInFlight = 0;
+  /** Every record written before a finished fdatasync began (LSNs of a fresh log count records). */
+  let durableThrough = 0;
+  const datasync = handle.datasync;
+  t.mock.method(handle, "datasync", async function (this: FileHandle): Promise<void> {
+    const covers = metrics.written;
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    try {
+      // Uneven disk latency, so that fdatasyncs overlap and finish out of order.
+      await sleep(random.next() * 4);
+      await datasync.call(this);
+    } finally {
+      inFlight--;
+    }
+    durableThrough = Math.max(durableThrough, covers);
+  });
+  const log = await FileCommandLog.open({ dir, fsync: "always", metrics });
+  const acked: number[] = [];
+  const acks: Promise<void>[] = [];
+  let lsn = 0;
+  for (let turn = 0; turn < 60; turn++) {
+    for (let i = 1 + Math.floor(random.next() * 30); i > 0; i--) {
+      const { lsn: mine, durable } = log.append(push(++lsn), lsn);
+      acks.push(
+        durable!.then(() => {
+          assert.ok(durableThrough >= mine, `LSN ${mine} acked before an fdatasync covered it`);
+          acked.push(mine);
+        }),
+      );
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(acks);
+  assert.deepEqual(acked, Array.from({ length: lsn }, (_, i) => i + 1));
+  assert.equal(mostInFlight, 2, "fdatasyncs overlap, two at most");
+  await log.close();
+  assert.equal(readLog(dir).records.length, lsn);
 });
 
 test("whenDurable: under always a replayed ack waits for its original; under interval and off nothing waits", async (t) => {

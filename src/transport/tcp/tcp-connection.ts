@@ -3,7 +3,7 @@ import type { Caller } from "../../auth/caller.ts";
 import { TesseraError } from "../../errors/tessera-error.ts";
 import { asTesseraError, beavaError } from "../../errors/wire-errors.ts";
 import type { Logger } from "../../logger.ts";
-import type { DataPlane } from "../../service/data-plane.ts";
+import { DurableReply, type DataPlane } from "../../service/data-plane.ts";
 import type { ServerMetrics } from "../metrics.ts";
 import { FrameReader, FrameWriter, Read, type ReadResult } from "./frame-codec.ts";
 import { ContentType, MIN_FRAME_LENGTH, Op } from "./opcodes.ts";
@@ -45,17 +45,47 @@ export interface TcpConnectionContext {
 /** What every frame before a successful OP_AUTH answers when auth is required. */
 export const AUTH_FIRST_MESSAGE = "authenticate first: send OP_AUTH (0x0002) with {\"api_key\": \"<key>\"}";
 
+/** Where a queued reply stands. */
+const SlotState = {
+  /** Its service call, or the durability it waits for, is unfinished. */
+  WAITING: 0,
+  /** Framed: `bytes`. */
+  FRAMED: 1,
+  /** Finished with `value`, to be framed when its turn comes. */
+  SUCCEEDED: 2,
+  /** Failed with `error`, to be framed when its turn comes. */
+  FAILED: 3,
+} as const;
+type SlotState = (typeof SlotState)[keyof typeof SlotState];
+
 /**
- * A reply that cannot be written yet because an earlier one is unfinished. Replies carry no request
- * id, so strict request order is the only way a client can match them.
+ * A reply that cannot be written yet because it, or an earlier one, is unfinished. Replies carry no
+ * request id, so strict request order is the only way a client can match them.
  */
 interface Slot {
-  /** The framed reply; null while its service call is unfinished. */
+  state: SlotState;
+  /** The framed reply. A finished reply is framed only when its turn comes, so until then its bytes are not in queuedBytes. */
   bytes: Buffer | null;
+  /** Set for a DurableReply: the durability it waits for; cleared when that settles. */
+  durable: Promise<void> | null;
+  value: unknown;
+  error: unknown;
+  /** What frames the reply once it is known (unused for a slot queued already FRAMED). */
+  operation: TcpOperation | null;
+  contentType: number;
+  start: number;
   next: Slot | null;
 }
 
 const PRINCIPAL_TYPE_NAMES = { user: "PRINCIPAL_TYPE_USER", service_account: "PRINCIPAL_TYPE_SERVICE_ACCOUNT" } as const;
+
+function framedSlot(bytes: Buffer): Slot {
+  return { state: SlotState.FRAMED, bytes, durable: null, value: undefined, error: undefined, operation: null, contentType: 0, start: 0, next: null };
+}
+
+function waitingSlot(operation: TcpOperation, contentType: number, start: number, durable: Promise<void> | null, value: unknown): Slot {
+  return { state: SlotState.WAITING, bytes: null, durable, value, error: undefined, operation, contentType, start, next: null };
+}
 
 /** The body written when even an error body cannot be encoded. */
 const INTERNAL_ERROR_TEXT = JSON.stringify(beavaError(new TesseraError("internal_error", "internal error")).body);
@@ -82,6 +112,10 @@ export class TcpConnection {
   private inputEnded = false;
   private ended = false;
   private paused = false;
+  /** A release is queued behind the replies settling in this run of microtasks. */
+  private releaseScheduled = false;
+  /** The durability the newest DurableReply waits for; one subscription serves all its slots. */
+  private awaited: Promise<void> | null = null;
   /** Set by a successful OP_AUTH; a failed one clears it. Service checks re-validate it per frame. */
   private caller: Caller | undefined;
   /** Why the last OP_AUTH failed: what the frames after it answer, rather than "authenticate first". */
@@ -219,7 +253,8 @@ export class TcpConnection {
       return;
     }
     const replyType = operation.replies === "request" && contentType === ContentType.MSGPACK ? ContentType.MSGPACK : ContentType.JSON;
-    if (result instanceof Promise) this.answerLater(result, operation, replyType, start);
+    if (result instanceof DurableReply) this.answerWhenDurable(result, operation, replyType, start);
+    else if (result instanceof Promise) this.answerLater(result, operation, replyType, start);
     else this.answerSuccess(operation, replyType, result, start);
   }
 
@@ -256,7 +291,7 @@ export class TcpConnection {
     const writer = this.ctx.writer;
     const mark = writer.length;
     this.writeSuccess(operation, contentType, value, start);
-    this.enqueue({ bytes: writer.takeFrom(mark), next: null });
+    this.enqueue(framedSlot(writer.takeFrom(mark)!));
   }
 
   private answerFailure(route: string, e: unknown, start: number): void {
@@ -267,26 +302,52 @@ export class TcpConnection {
     const writer = this.ctx.writer;
     const mark = writer.length;
     this.writeFailure(route, e, start);
-    this.enqueue({ bytes: writer.takeFrom(mark), next: null });
+    this.enqueue(framedSlot(writer.takeFrom(mark)!));
   }
 
   /** The reply waits for the service; everything after it queues behind it. */
   private answerLater(promise: Promise<unknown>, operation: TcpOperation, contentType: number, start: number): void {
-    const slot: Slot = { bytes: null, next: null };
+    const slot = waitingSlot(operation, contentType, start, null, undefined);
     this.enqueue(slot);
-    const settle = (write: () => void): void => {
-      if (this.socket.destroyed) return;
-      const writer = this.ctx.writer;
-      const mark = writer.length;
-      write();
-      slot.bytes = writer.takeFrom(mark);
-      this.queuedBytes += slot.bytes!.length;
-      this.release();
-    };
     promise.then(
-      (value) => settle(() => this.writeSuccess(operation, contentType, value, start)),
-      (e: unknown) => settle(() => this.writeFailure(operation.name, e, start)),
+      (value) => {
+        slot.value = value;
+        slot.state = SlotState.SUCCEEDED;
+        this.scheduleRelease();
+      },
+      (e: unknown) => {
+        slot.error = e;
+        slot.state = SlotState.FAILED;
+        this.scheduleRelease();
+      },
     );
+  }
+
+  /**
+   * The reply is known and waits for its durability. Consecutive pushes of one group commit share
+   * that promise, so the connection subscribes once per batch rather than once per push.
+   */
+  private answerWhenDurable(reply: DurableReply<unknown>, operation: TcpOperation, contentType: number, start: number): void {
+    const durable = reply.durable;
+    this.enqueue(waitingSlot(operation, contentType, start, durable, reply.value));
+    if (durable === this.awaited) return;
+    this.awaited = durable;
+    durable.then(
+      () => this.durableSettled(durable, SlotState.SUCCEEDED, undefined),
+      (e: unknown) => this.durableSettled(durable, SlotState.FAILED, e),
+    );
+  }
+
+  /** Every reply waiting for `durable` is finished: succeeded, or failed with `error`. */
+  private durableSettled(durable: Promise<void>, state: typeof SlotState.SUCCEEDED | typeof SlotState.FAILED, error: unknown): void {
+    if (this.awaited === durable) this.awaited = null;
+    for (let slot = this.head; slot !== null; slot = slot.next) {
+      if (slot.durable !== durable) continue;
+      slot.durable = null;
+      slot.state = state;
+      slot.error = error;
+    }
+    this.scheduleRelease();
   }
 
   private enqueue(slot: Slot): void {
@@ -297,15 +358,32 @@ export class TcpConnection {
     if (slot.bytes !== null) this.queuedBytes += slot.bytes.length;
   }
 
-  /** Moves the finished replies at the front of the queue into the batch and writes it. */
+  /**
+   * Releases once the replies settling now have all settled. Under --fsync always every ack of a
+   * group commit settles in the same run of microtasks, so they leave in one socket write rather
+   * than one write, and one syscall, per reply.
+   */
+  private scheduleRelease(): void {
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    queueMicrotask(() => {
+      this.releaseScheduled = false;
+      this.release();
+    });
+  }
+
+  /** Frames the finished replies at the front of the queue into the batch and writes it. */
   private release(): void {
+    if (this.socket.destroyed) return;
     const writer = this.ctx.writer;
     let slot = this.head;
-    while (slot !== null && slot.bytes !== null) {
-      writer.raw(slot.bytes);
-      this.queuedBytes -= slot.bytes.length;
+    for (; slot !== null && slot.state !== SlotState.WAITING; slot = slot.next) {
+      if (slot.state === SlotState.FRAMED) {
+        writer.raw(slot.bytes!);
+        this.queuedBytes -= slot.bytes!.length;
+      } else if (slot.state === SlotState.SUCCEEDED) this.writeSuccess(slot.operation!, slot.contentType, slot.value, slot.start);
+      else this.writeFailure(slot.operation!.name, slot.error, slot.start);
       this.queuedReplies--;
-      slot = slot.next;
     }
     this.head = slot;
     if (slot === null) this.tail = null;

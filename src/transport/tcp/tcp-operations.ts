@@ -38,7 +38,7 @@ export interface TcpOperation {
   readonly replies: "request" | "json";
   /** JSON encoder of the success reply when JSON.stringify is not fast enough (the push ack). */
   readonly toJson?: (value: any) => string;
-  /** The service call, as `caller`; a promise when the reply must wait for durability. */
+  /** The service call, as `caller`; a promise or a DurableReply when the reply must wait for durability. */
   call(plane: DataPlane, payload: Buffer, contentType: number, caller: Caller | undefined): unknown;
 }
 
@@ -64,7 +64,8 @@ const operations: TcpOperation[] = [
     accepts: "json_or_msgpack",
     replies: "request",
     toJson: (r: PushReply) => `{"ack_lsn":${r.ack_lsn},"idempotent_replay":${r.idempotent_replay},"registry_version":${r.registry_version}}`,
-    call: (plane, payload, ct, caller) => plane.push(decodePayload(ct, payload), caller),
+    // Deferred rather than a promise per push: the connection waits once per group commit.
+    call: (plane, payload, ct, caller) => plane.pushDeferred(decodePayload(ct, payload), caller),
   },
   {
     op: Op.PUSH_SYNC,
