@@ -23,21 +23,24 @@
  * Run: node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning \
  *        bench/auth/auth-cost.ts [--quick] [--rounds N] [--duration-s N]
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { pack } from "msgpackr";
+import { readCpuProfile } from "../lib/cpu-profile.ts";
+import { CT_JSON, CT_MSGPACK, encodeFrame, OP_AUTH, OP_ERROR, OP_PUSH } from "../lib/frames.ts";
 import { buildHttp1Tape } from "../lib/http1-tape.ts";
 import { machineFacts, processCpuMs } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
-import { baseUrl, parseHostPort, readyFields, spawnReady, TS_NODE_ARGS, type HostPort, type ReadyChild } from "../lib/spawn-child.ts";
+import type { HostPort } from "../lib/spawn-child.ts";
 import { median, range } from "../lib/stats.ts";
 import { formatTable } from "../lib/table.ts";
 import { TcpLoadGenerator } from "../lib/tcp-load.ts";
+import { spawnTessera, type TesseraServer } from "../lib/tessera-server.ts";
+import { REST_PATH } from "../serving/cases.ts";
 import { getFeaturesWorkload, preloadBodies, PUSH_AT_MS, READ_AT_MS, registerBody, EVENT, userKey } from "../serving/workload.ts";
 
 const { values: argv } = parseArgs({
@@ -65,22 +68,15 @@ const TCP_CONNECTIONS = 4;
 const TCP_DEPTH = 64;
 const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-
-interface Server extends ReadyChild {
-  readonly http: HostPort;
+interface Server extends TesseraServer {
   readonly tcp: HostPort;
-  readonly url: string;
 }
 
 async function spawnServer(auth: "off" | "required", nodeArgs: readonly string[] = []): Promise<Server> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_")));
-  if (auth === "required") env["TESSERA_ADMIN_KEY"] = ADMIN_KEY;
-  const args = [...TS_NODE_ARGS, ...nodeArgs, CLI, "serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--memory-only", "--test-mode", "--auth", auth, "--log-level", "warn"];
-  const child = await spawnReady(process.execPath, args, { readyPattern: /tessera ready [^\n]*/, env });
-  const f = readyFields(child.readyLine, 2);
-  const http = parseHostPort(f["http"] as string);
-  return { ...child, http, tcp: parseHostPort(f["tcp"] as string), url: baseUrl(http) };
+  const server = await spawnTessera(["--tcp", "127.0.0.1:0", "--test-mode", "--auth", auth], { nodeArgs, env: auth === "required" ? { TESSERA_ADMIN_KEY: ADMIN_KEY } : {} });
+  const tcp = server.tcp;
+  if (tcp === null) throw new Error("the server did not open its TCP listener");
+  return { ...server, tcp };
 }
 
 async function call(server: Server, path: string, body: unknown, key?: string): Promise<any> {
@@ -119,21 +115,8 @@ interface Measured {
 
 // --- TCP push load: pipelined frames, OP_AUTH first when a key is given ---------------------------
 
-function frame(op: number, ct: number, payload: Uint8Array): Buffer {
-  const f = Buffer.allocUnsafe(7 + payload.length);
-  f.writeUInt32BE(3 + payload.length, 0);
-  f.writeUInt16BE(op, 4);
-  f.writeUInt8(ct, 6);
-  f.set(payload, 7);
-  return f;
-}
-
-const OP_AUTH = 0x0002;
-const OP_PUSH = 0x0010;
-const OP_ERROR = 0xffff;
-
 async function tcpPushes(server: Server, key: string | undefined): Promise<Measured> {
-  const pushes = Array.from({ length: 256 }, (_, i) => frame(OP_PUSH, 0x02, pack({ event: EVENT, data: { user: userKey(i % entities), merchant: "m00001", amt: 12.5, qty: 2 } })));
+  const pushes = Array.from({ length: 256 }, (_, i) => encodeFrame(OP_PUSH, CT_MSGPACK, pack({ event: EVENT, data: { user: userKey(i % entities), merchant: "m00001", amt: 12.5, qty: 2 } })));
   const size = pushes[0]!.length;
   if (pushes.some((p) => p.length !== size)) throw new Error("push frames must have one size");
   const tape = Buffer.concat(pushes);
@@ -186,7 +169,7 @@ async function tcpPushes(server: Server, key: string | undefined): Promise<Measu
       send(done);
     });
     if (key === undefined) send(TCP_DEPTH);
-    else socket.write(frame(OP_AUTH, 0x01, Buffer.from(JSON.stringify({ api_key: key }))));
+    else socket.write(encodeFrame(OP_AUTH, CT_JSON, Buffer.from(JSON.stringify({ api_key: key }))));
   };
   await Promise.all(Array.from({ length: TCP_CONNECTIONS }, open));
   await sleep(warmupMs);
@@ -218,7 +201,7 @@ async function getFeatures(gen: TcpLoadGenerator, server: Server, key: string | 
   const work = getFeaturesWorkload(512, entities, "names");
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== undefined) headers["authorization"] = `Tecton-key ${key}`;
-  const tapePath = gen.saveTape(buildHttp1Tape("POST", "/api/v1/feature-service/get-features", `${server.http.host}:${server.http.port}`, headers, work.jsonBodies));
+  const tapePath = gen.saveTape(buildHttp1Tape("POST", REST_PATH, `${server.http.host}:${server.http.port}`, headers, work.jsonBodies));
   const r = await gen.run({
     kind: "closed",
     protocol: "http1",
@@ -237,11 +220,6 @@ async function getFeatures(gen: TcpLoadGenerator, server: Server, key: string | 
 
 // --- attribution: auth's share of a profiled server's CPU ------------------------------------------------
 
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string };
-}
-
 const AUTH_CODE = /\/src\/auth\/|\/src\/service\/authorization\.ts$/;
 const NOT_BUSY = new Set(["(idle)", "(program)"]);
 
@@ -253,7 +231,7 @@ const NOT_BUSY = new Set(["(idle)", "(program)"]);
 function authShare(dir: string, fromEndMs: readonly [number, number]): { share: number; busySamples: number; top: [string, number][] } {
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (file === undefined) throw new Error(`no CPU profile in ${dir}`);
-  const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  const profile = readCpuProfile(join(dir, file));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   let busy = 0;
   let auth = 0;

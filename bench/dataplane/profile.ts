@@ -19,19 +19,21 @@
  * DevTools / speedscope, perf.data for perf report.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { spawnBareEcho } from "../lib/bare-echo.ts";
+import { spawnBareFrameEcho } from "../lib/bare-frame-echo.ts";
+import { analyseCpuProfile, layerOf, profileClockUs, readCpuProfile, type Breakdown, type Layer } from "../lib/cpu-profile.ts";
 import { OP_PUSH } from "../lib/frames.ts";
-import { buildHttp1Tape } from "../lib/http1-tape.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
+import type { HostPort, ReadyChild } from "../lib/spawn-child.ts";
 import { formatTable } from "../lib/table.ts";
+import { closedLoop, frameTape, postTape } from "../lib/tape-loads.ts";
 import { TcpLoadGenerator } from "../lib/tcp-load.ts";
-import { parseHostPort, readyFields, spawnReady, TS_NODE_ARGS, type HostPort } from "../lib/spawn-child.ts";
 import { spawnTessera, type TesseraServer } from "../lib/tessera-server.ts";
 import { preload, probe, register } from "./setup.ts";
 import { preloadBatches, pushWorkload } from "./workload.ts";
@@ -60,26 +62,8 @@ const startedAt = new Date();
 
 // --- .cpuprofile analysis -------------------------------------------------------------------------
 
-interface CallFrame {
-  readonly functionName: string;
-  readonly url: string;
-  readonly lineNumber: number;
-}
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: CallFrame;
-  readonly children?: number[];
-}
-interface CpuProfile {
-  readonly nodes: ProfileNode[];
-  readonly startTime: number;
-  readonly endTime: number;
-  readonly samples: number[];
-  readonly timeDeltas: number[];
-}
-
 /** Layers, tried in order on a frame's url and name; the first match wins. */
-const LAYERS: readonly { readonly name: string; readonly test: (f: CallFrame) => boolean }[] = [
+const LAYERS: readonly Layer[] = [
   { name: "GC", test: (f) => f.functionName === "(garbage collector)" },
   { name: "idle", test: (f) => f.functionName === "(idle)" },
   { name: "(program): native, unattributed", test: (f) => f.functionName === "(program)" || f.functionName === "(root)" },
@@ -114,91 +98,10 @@ function perfLayerOf(sym: string, kernel: boolean): string {
   if (/^Builtins_/.test(sym)) return "V8 builtins, other";
   if (sym.includes("file://") || sym.includes("node:") || /^JS:/.test(sym)) {
     const url = (/(file:\/\/\S+|node:\S+|\/\S+\.[cm]?[jt]s)/.exec(sym)?.[1] ?? "").replace(/:\d+(:\d+)?$/, "");
-    return layerOf({ functionName: sym, url, lineNumber: 0 });
+    return layerOf(LAYERS, { functionName: sym, url, lineNumber: 0 });
   }
   if (/^(__)?(mem|str)\w*|malloc|free|^_int_/.test(sym)) return "libc (memcpy, malloc)";
   return "node/V8 runtime (C++)";
-}
-
-function layerOf(f: CallFrame): string {
-  return (LAYERS.find((l) => l.test(f)) as (typeof LAYERS)[number]).name;
-}
-
-function frameKey(f: CallFrame): string {
-  const file = f.url.replace(/^file:\/\/.*?\/(src|node_modules)\//, "$1/");
-  return `${f.functionName || "(anonymous)"} ${file}${f.url ? `:${f.lineNumber + 1}` : ""}`;
-}
-
-interface Breakdown {
-  readonly sampledMs: number;
-  readonly busyMs: number;
-  readonly layers: { name: string; ms: number; share: number }[];
-  readonly selfTop: { fn: string; layer: string; ms: number; share: number }[];
-  /** Tessera functions by inclusive time (share of busy time). */
-  readonly inclusiveTop: { fn: string; ms: number; share: number }[];
-}
-
-/** Aggregates the samples whose timestamps fall in [fromUs, toUs] (monotonic clock, µs). */
-function analyse(p: CpuProfile, fromUs: number, toUs: number): Breakdown {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = new Map<number, number>();
-  let t = p.startTime;
-  for (let i = 0; i < p.samples.length; i++) {
-    t += p.timeDeltas[i] as number;
-    if (t < fromUs || t > toUs) continue;
-    // A sample stands for the interval until the next one.
-    const dt = (p.timeDeltas[i + 1] ?? 0) as number;
-    const id = p.samples[i] as number;
-    self.set(id, (self.get(id) ?? 0) + dt);
-  }
-  const layerMs = new Map<string, number>();
-  const fnSelf = new Map<string, { ms: number; layer: string }>();
-  const fnIncl = new Map<string, number>();
-  let sampled = 0;
-  let idle = 0;
-  for (const [id, us] of self) {
-    const node = byId.get(id) as ProfileNode;
-    const ms = us / 1000;
-    sampled += ms;
-    const layer = layerOf(node.callFrame);
-    if (layer === "idle") idle += ms;
-    layerMs.set(layer, (layerMs.get(layer) ?? 0) + ms);
-    const k = frameKey(node.callFrame);
-    const e = fnSelf.get(k) ?? { ms: 0, layer };
-    e.ms += ms;
-    fnSelf.set(k, e);
-    // Inclusive: every distinct Tessera function on the stack gets the sample once.
-    const seen = new Set<string>();
-    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
-      const f = (byId.get(n) as ProfileNode).callFrame;
-      if (!f.url.includes("/src/")) continue;
-      const fk = frameKey(f);
-      if (seen.has(fk)) continue;
-      seen.add(fk);
-      fnIncl.set(fk, (fnIncl.get(fk) ?? 0) + ms);
-    }
-  }
-  const busy = sampled - idle;
-  const share = (ms: number) => ms / busy;
-  return {
-    sampledMs: sampled,
-    busyMs: busy,
-    layers: [...layerMs]
-      .filter(([name]) => name !== "idle")
-      .map(([name, ms]) => ({ name, ms, share: share(ms) }))
-      .sort((a, b) => b.ms - a.ms),
-    selfTop: [...fnSelf]
-      .filter(([, v]) => v.layer !== "idle")
-      .map(([fn, v]) => ({ fn, layer: v.layer, ms: v.ms, share: share(v.ms) }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, top),
-    inclusiveTop: [...fnIncl]
-      .map(([fn, ms]) => ({ fn, ms, share: share(ms) }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, top),
-  };
 }
 
 /** perf mode: `perf report` over a cpu-clock recording (on-CPU samples only, kernel included). */
@@ -239,33 +142,9 @@ interface RunResult {
   readonly server: "tessera" | "echo";
   readonly pushesPerS: number;
   readonly serverUsPerPush: number | null;
-  readonly clientCpuPct: number;
+  readonly clientCpuPct: number | null;
   readonly profilePath: string;
   readonly breakdown: Breakdown;
-}
-
-const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
-const ECHO_CHILD = {
-  http: fileURLToPath(new URL("../lib/bare-echo-child.ts", import.meta.url)),
-  tcp: fileURLToPath(new URL("../lib/bare-frame-echo-child.ts", import.meta.url)),
-};
-
-interface Target {
-  readonly pid: number;
-  readonly http: HostPort;
-  readonly tcp: HostPort | null;
-  stop(graceMs?: number): Promise<number | null>;
-}
-
-/** The bench's baseline for `transport`, started with `nodeArgs` (the profiler flags). */
-async function spawnEcho(transport: "http" | "tcp", nodeArgs: readonly string[]): Promise<Target> {
-  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, ...nodeArgs, ECHO_CHILD[transport]], {
-    readyPattern: transport === "http" ? /echo ready [^\n]*/ : /frame-echo ready [^\n]*/,
-    env: { ...process.env, BENCH_ECHO_JSON: "1" },
-  });
-  const fields = readyFields(child.readyLine, 2);
-  const addr = parseHostPort((transport === "http" ? fields["http"] : fields["tcp"]) as string);
-  return { pid: child.pid, http: addr, tcp: addr, stop: (g) => child.stop(g) };
 }
 
 async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", dir: string): Promise<RunResult> {
@@ -275,27 +154,34 @@ async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", 
     profiler === "perf"
       ? ["--perf-basic-prof", "--interpreted-frames-native-stack"]
       : ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
-  const server: Target =
-    which === "tessera" ? await spawnTessera(["--tcp", "127.0.0.1:0", "--test-mode"], { nodeArgs }) : await spawnEcho(transport, nodeArgs);
+  let server: ReadyChild & { readonly addr: HostPort | null };
+  let tessera: TesseraServer | null = null;
+  if (which === "tessera") {
+    tessera = await spawnTessera(["--tcp", "127.0.0.1:0", "--test-mode"], { nodeArgs });
+    server = { ...tessera, addr: transport === "http" ? tessera.http : tessera.tcp };
+  } else if (transport === "http") {
+    const echo = await spawnBareEcho(undefined, { json: true, nodeArgs });
+    server = { ...echo, addr: echo.http };
+  } else {
+    const echo = await spawnBareFrameEcho(nodeArgs);
+    server = { ...echo, addr: echo.tcp };
+  }
   const work = pushWorkload(50_000, entities, 1);
   const gen = await TcpLoadGenerator.start();
   try {
-    if (which === "tessera") {
-      const av = await probe(server as TesseraServer);
-      await register(server as TesseraServer, av);
-      await preload(server as TesseraServer, av, preloadBatches(entities, 1000));
+    if (tessera !== null) {
+      const av = await probe(tessera);
+      await register(tessera, av);
+      await preload(tessera, av, preloadBatches(entities, 1000));
       const why = transport === "http" ? av.http : av.tcp;
-      if (why !== null || server.tcp === null) throw new Error(`${transport} not available: ${why}`);
+      if (why !== null || server.addr === null) throw new Error(`${transport} not available: ${why}`);
     }
     // The same generator and load as the bench: raw HTTP/1.1 (depth 1) or msgpack frames (depth N).
-    const job =
-      transport === "http"
-        ? { protocol: "http1" as const, kind: "closed" as const, ...server.http, connections, depth: 1, expectOp: 200, observePids: [server.pid],
-            tapePath: gen.saveTape(buildHttp1Tape("POST", "/push", "127.0.0.1", { "content-type": "application/json" }, work.httpBodies)) }
-        : { kind: "closed" as const, ...(server.tcp as HostPort), connections, depth, expectOp: OP_PUSH, observePids: [server.pid], tapePath: gen.saveTape(work.tcpTape) };
-    await gen.run({ ...job, warmupMs: 0, durationMs: warmupMs });
+    const tape = transport === "http" ? postTape(gen, "/push", work.httpBodies) : frameTape(gen, work.tcpTape, OP_PUSH);
+    const load = closedLoop(gen, tape, { addr: server.addr, pid: server.pid }, connections, depth);
+    await load({ warmupMs: 0, durationMs: warmupMs });
     // The window is timed here (monotonic clock, as the profile's timestamps) to cut the profile to it.
-    const from = monoUs();
+    const from = profileClockUs();
     const profilePath = join(dir, name);
     // perf mode: record the server's on-CPU samples for the middle of the window.
     const perf =
@@ -311,8 +197,8 @@ async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", 
             }, 500),
           )
         : Promise.resolve();
-    const [r] = await Promise.all([gen.run({ ...job, warmupMs: 0, durationMs }), perf]);
-    const window = { from, to: monoUs() };
+    const [r] = await Promise.all([load({ warmupMs: 0, durationMs }), perf]);
+    const window = { from, to: profileClockUs() };
     if (r.errors > 0) throw new Error(`${which} ${transport} push: ${r.errors} errors, first ${r.firstError}`);
     let breakdown: Breakdown;
     if (profiler === "perf") {
@@ -321,13 +207,13 @@ async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", 
     } else {
       await server.stop(30_000);
       if (!readdirSync(dir).includes(name)) throw new Error(`no ${name} in ${dir}: the server did not write its profile`);
-      breakdown = analyse(JSON.parse(readFileSync(profilePath, "utf8")) as CpuProfile, window.from, window.to);
+      breakdown = analyseCpuProfile(readCpuProfile(profilePath), window.from, window.to, LAYERS, top);
     }
     return {
       transport,
       server: which,
-      pushesPerS: r.fps,
-      serverUsPerPush: r.observed[0]?.cpuUsPerRequest ?? null,
+      pushesPerS: r.opsPerS,
+      serverUsPerPush: r.serverUsPerOp,
       clientCpuPct: r.clientCpuPct,
       profilePath,
       breakdown,
@@ -346,9 +232,22 @@ function head(r: RunResult): string {
   const b = r.breakdown;
   return (
     `${r.server} ${r.transport.toUpperCase()} push: ${Math.round(r.pushesPerS)} pushes/s, server CPU ${r.serverUsPerPush?.toFixed(1) ?? "-"} µs/push, ` +
-    `client cpu ${Math.round(r.clientCpuPct)}%` +
+    `client cpu ${r.clientCpuPct === null ? "-" : Math.round(r.clientCpuPct)}%` +
     (Number.isNaN(b.busyMs) ? "" : `, ${Math.round(b.busyMs)} ms busy of ${Math.round(b.sampledMs)} ms sampled`) +
     `; profile ${r.profilePath}`
+  );
+}
+
+/** Functions of `r`'s profile with their share and µs per push. */
+function functions(header: string, r: RunResult, rows: readonly { fn: string; layer?: string; share: number }[], withLayer: boolean): string {
+  return formatTable(
+    [
+      { header, value: (x: (typeof rows)[number]) => x.fn.slice(0, 100) },
+      ...(withLayer ? [{ header: "layer", value: (x: (typeof rows)[number]) => (x.layer ?? "").split(" (")[0] as string }] : []),
+      { header: "share %", value: (x) => x.share * 100, digits: 1 },
+      { header: "µs/push", value: (x) => usPerPush(r, x.share), digits: 2 },
+    ],
+    rows,
   );
 }
 
@@ -375,42 +274,10 @@ function render(t: RunResult, e: RunResult | undefined): string {
       rows,
     ),
     "",
-    formatTable(
-      [
-        { header: "tessera function (self time)", value: (x: Breakdown["selfTop"][number]) => x.fn.slice(0, 100) },
-        { header: "layer", value: (x) => x.layer.split(" (")[0] as string },
-        { header: "share %", value: (x) => x.share * 100, digits: 1 },
-        { header: "µs/push", value: (x) => usPerPush(t, x.share), digits: 2 },
-      ],
-      t.breakdown.selfTop,
-    ),
+    functions("tessera function (self time)", t, t.breakdown.selfTop, true),
   );
-  if (t.breakdown.inclusiveTop.length > 0) {
-    parts.push(
-      "",
-      formatTable(
-        [
-          { header: "tessera function (inclusive)", value: (x: Breakdown["inclusiveTop"][number]) => x.fn.slice(0, 100) },
-          { header: "share %", value: (x) => x.share * 100, digits: 1 },
-          { header: "µs/push", value: (x) => usPerPush(t, x.share), digits: 2 },
-        ],
-        t.breakdown.inclusiveTop,
-      ),
-    );
-  }
-  if (e !== undefined) {
-    parts.push(
-      "",
-      formatTable(
-        [
-          { header: "echo function (self time)", value: (x: Breakdown["selfTop"][number]) => x.fn.slice(0, 100) },
-          { header: "share %", value: (x) => x.share * 100, digits: 1 },
-          { header: "µs/push", value: (x) => usPerPush(e, x.share), digits: 2 },
-        ],
-        e.breakdown.selfTop.slice(0, 10),
-      ),
-    );
-  }
+  if (t.breakdown.inclusiveTop.length > 0) parts.push("", functions("tessera function (inclusive)", t, t.breakdown.inclusiveTop, false));
+  if (e !== undefined) parts.push("", functions("echo function (self time)", e, e.breakdown.selfTop.slice(0, 10), false));
   return `${parts.join("\n")}\n`;
 }
 

@@ -11,6 +11,8 @@ import { DataPlaneService } from "../../gen/tessera/dataplane/v1/data_plane_serv
 import { CT_JSON, CT_MSGPACK, encodeFrame, HEADER_BYTES, OP_PING, OP_PUSH, OP_REGISTER } from "../lib/frames.ts";
 import type { HostPort } from "../lib/spawn-child.ts";
 import type { TesseraServer } from "../lib/tessera-server.ts";
+import { pushBatches, register as registerOverHttp } from "../lib/tessera-setup.ts";
+import { checkRowOf } from "./cases.ts";
 import { FEATURE_NAMES, registerBody, TABLE, userKey } from "./workload.ts";
 
 export interface ReplyFrame {
@@ -113,9 +115,7 @@ export async function probe(server: TesseraServer): Promise<Availability> {
 export async function register(server: TesseraServer, av: Availability): Promise<string> {
   const body = registerBody();
   if (av.http === null) {
-    const res = await fetch(`${server.url}/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`POST /register: ${res.status} ${text}`);
+    await registerOverHttp(server.url, body);
     return "HTTP POST /register";
   }
   if (av.tcp === null && server.tcp !== null) {
@@ -134,14 +134,7 @@ export async function register(server: TesseraServer, av: Availability): Promise
 /** Pushes every preload batch (`/push_batch` bodies) over HTTP, or as pipelined TCP pushes. */
 export async function preload(server: TesseraServer, av: Availability, batches: readonly Buffer[]): Promise<string> {
   if (av.http === null) {
-    for (const b of batches) {
-      const res = await fetch(`${server.url}/push_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: b });
-      const reply = (await res.json()) as { outcomes?: { error?: unknown }[] };
-      const bad = reply.outcomes?.find((o) => o.error !== undefined);
-      if (res.status !== 200 || reply.outcomes === undefined || bad !== undefined) {
-        throw new Error(`POST /push_batch: ${res.status} ${JSON.stringify(bad ?? reply).slice(0, 300)}`);
-      }
-    }
+    await pushBatches(server.url, batches, 1);
     return "HTTP POST /push_batch";
   }
   if (av.tcp === null && server.tcp !== null) {
@@ -159,16 +152,9 @@ export async function preload(server: TesseraServer, av: Availability, batches: 
   throw new Error("no HTTP or TCP data plane to preload the entities");
 }
 
-/** Throws unless `row` is a full row of the bench table. */
-export function checkRow(row: unknown, where: string): void {
-  const keys = row !== null && typeof row === "object" ? Object.keys(row) : [];
-  const missing = FEATURE_NAMES.filter((f) => !keys.includes(f));
-  if (missing.length > 0) throw new Error(`${where}: row lacks ${missing.join(", ")}: ${JSON.stringify(row).slice(0, 300)}`);
-}
-
 /** Reads one preloaded entity over HTTP (when available) and checks the row. */
 export async function checkPreloaded(server: TesseraServer, av: Availability): Promise<void> {
   if (av.http !== null) return;
   const res = await fetch(`${server.url}/get`, { method: "POST", body: JSON.stringify({ table: TABLE, key: userKey(1) }) });
-  checkRow(await res.json(), "POST /get after preload");
+  checkRowOf(FEATURE_NAMES, "POST /get after preload")(await res.json());
 }

@@ -7,7 +7,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { pack } from "msgpackr";
 import { PushStreamRequestSchema } from "../../gen/tessera/dataplane/v1/data_plane_service_pb.ts";
 import { buildTape, CT_MSGPACK, encodeFrame, OP_GET, OP_PUSH } from "../lib/frames.ts";
-import { rng, zipf, type Rng } from "../lib/random.ts";
+import { grpcFrame } from "../lib/grpc.ts";
+import { pick, rng, scatteredZipf, type Rng } from "../lib/random.ts";
 
 export const EVENT = "txn";
 export const TABLE = "user_txn";
@@ -60,18 +61,23 @@ export function userKey(i: number): string {
   return `u${String(i).padStart(6, "0")}`;
 }
 
-const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN", "JP", "NG", "MX", "CA"];
-const CHANNELS = ["web", "app", "pos"];
+export const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN", "JP", "NG", "MX", "CA"];
+export const CHANNELS = ["web", "app", "pos"];
 
-function eventData(r: Rng, user: number): Record<string, unknown> {
+/** Mostly 1.00–999.99 with two decimals, so the JSON width barely varies. */
+export function amount(r: Rng): number {
+  return Math.round((1 + r.next() * 998.99) * 100) / 100;
+}
+
+/** One `txn` event of entity `user`; the other fields drawn from `r`. */
+export function eventData(r: Rng, user: number): Record<string, string | number | boolean> {
   return {
     user: userKey(user),
     merchant: `m${String(Math.floor(r.next() * 5000)).padStart(5, "0")}`,
     device: `d-${Math.floor(r.next() * 2 ** 32).toString(16).padStart(8, "0")}`,
-    // Mostly 1.00–999.99 with two decimals, so the JSON width barely varies.
-    amt: Math.round((1 + r.next() * 998.99) * 100) / 100,
-    country: COUNTRIES[Math.floor(r.next() * COUNTRIES.length)],
-    channel: CHANNELS[Math.floor(r.next() * CHANNELS.length)],
+    amt: amount(r),
+    country: pick(r, COUNTRIES),
+    channel: pick(r, CHANNELS),
     is_online: r.next() < 0.6,
   };
 }
@@ -94,9 +100,7 @@ export interface PushWorkload {
 /** `n` events with zipf(ZIPF_S) users over `entities`; the stream body carries the first `streamEvents`. */
 export function pushWorkload(n: number, entities: number, streamEvents: number, seed = 7): PushWorkload {
   const r = rng(seed);
-  const z = zipf(r, entities, ZIPF_S);
-  // Ranks are scattered over the key space so the hottest keys are not simply u000000, u000001, ...
-  const scatter = (rank: number): number => Number((BigInt(rank - 1) * 2654435761n) % BigInt(entities));
+  const draw = scatteredZipf(r, entities, ZIPF_S);
   const httpBodies: Buffer[] = [];
   const frames: Buffer[] = [];
   const protos: Uint8Array[] = [];
@@ -106,7 +110,7 @@ export function pushWorkload(n: number, entities: number, streamEvents: number, 
   let protoBytes = 0;
   const count = Math.max(n, streamEvents);
   for (let i = 0; i < count; i++) {
-    const user = scatter(z());
+    const user = draw();
     const data = eventData(r, user);
     if (i < n) {
       users.add(user);
@@ -123,18 +127,10 @@ export function pushWorkload(n: number, entities: number, streamEvents: number, 
       protos.push(msg);
     }
   }
-  const grpcStreamBody = Buffer.allocUnsafe(protos.reduce((s, m) => s + 5 + m.length, 0));
-  let at = 0;
-  for (const m of protos) {
-    grpcStreamBody[at] = 0;
-    grpcStreamBody.writeUInt32BE(m.length, at + 1);
-    grpcStreamBody.set(m, at + 5);
-    at += 5 + m.length;
-  }
   return {
     httpBodies,
     tcpTape: buildTape(frames),
-    grpcStreamBody,
+    grpcStreamBody: Buffer.concat(protos.map((m) => grpcFrame(m))),
     streamEvents,
     meanJsonBytes: jsonBytes / n,
     meanMsgpackPayloadBytes: mpBytes / n,

@@ -10,7 +10,6 @@
  * baseline and then every case; a case's ratio in round r is taken against the mean of the baselines
  * that bracket it (round r and round r+1), and the report gives medians over rounds.
  */
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -22,9 +21,13 @@ import {
   HealthCheckResponseSchema,
 } from "../../gen/grpc/health/v1/health_pb.ts";
 import { spawnBareEcho } from "../lib/bare-echo.ts";
+import { positive } from "../lib/flags.ts";
+import { gitDescribe } from "../lib/git-describe.ts";
+import { expectGrpcOk, grpcFrame } from "../lib/grpc.ts";
 import { expectStatus, loadH2, loadHttp1, type LoadResult, type RequestSpec, type Validate } from "../lib/load.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
+import type { Timing } from "../lib/rounds.ts";
 import { formatTable } from "../lib/table.ts";
 import { median, range } from "../lib/stats.ts";
 import { spawnTessera } from "../lib/tessera-server.ts";
@@ -38,11 +41,6 @@ const { values: argv } = parseArgs({
   },
 });
 
-function positive(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
-  return n;
-}
 const durationS = positive("duration-s", argv["duration-s"]);
 const warmupS = positive("warmup-s", argv["warmup-s"]);
 const connections = Math.round(positive("connections", argv.connections));
@@ -62,23 +60,11 @@ const connectJson: RequestSpec = {
   headers: { "content-type": "application/json", "connect-protocol-version": "1" },
   body: Buffer.from(toJsonString(HealthCheckRequestSchema, checkRequest)),
 };
-// gRPC length-prefixed message: 1 flag byte (0 = uncompressed), 4-byte big-endian length, message.
-const checkBinary = toBinary(HealthCheckRequestSchema, checkRequest);
-const grpcFrame = Buffer.alloc(5 + checkBinary.length);
-grpcFrame.writeUInt32BE(checkBinary.length, 1);
-grpcFrame.set(checkBinary, 5);
 const grpcCheck: RequestSpec = {
   method: "POST",
   path: CHECK_PATH,
   headers: { "content-type": "application/grpc+proto", te: "trailers" },
-  body: grpcFrame,
-};
-
-// gRPC reports failure in grpc-status with HTTP 200; a trailers-only response carries it in the headers.
-const grpcOk: Validate = (res) => {
-  const status = res.trailers["grpc-status"] ?? res.headers["grpc-status"];
-  if (res.status !== 200) return `HTTP ${res.status}`;
-  return status === "0" ? null : `grpc-status ${String(status)}: ${String(res.trailers["grpc-message"] ?? res.headers["grpc-message"])}`;
+  body: grpcFrame(toBinary(HealthCheckRequestSchema, checkRequest)),
 };
 
 // --- servers --------------------------------------------------------------------------------------
@@ -111,11 +97,6 @@ interface Case {
   /** Throws if the sample response is not what the case claims to measure. */
   readonly checkSample?: (body: Buffer) => void;
   readonly run: (timing: Timing) => Promise<LoadResult>;
-}
-
-interface Timing {
-  readonly warmupMs: number;
-  readonly durationMs: number;
 }
 
 const MEASURE: Timing = { warmupMs: warmupS * 1000, durationMs: durationS * 1000 };
@@ -171,7 +152,7 @@ const cases: readonly Case[] = [
       const msg = fromBinary(HealthCheckResponseSchema, body.subarray(5, 5 + body.readUInt32BE(1)));
       if (msg.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`gRPC status ${msg.status}`);
     },
-    run: (t) => loadH2(tessera.url, grpcCheck, { ...loadOpts(t, tessera.pid, grpcOk), sessions: 1 }),
+    run: (t) => loadH2(tessera.url, grpcCheck, { ...loadOpts(t, tessera.pid, expectGrpcOk), sessions: 1 }),
   },
   {
     id: ECHO_H2,
@@ -369,17 +350,6 @@ async function run(): Promise<void> {
     })),
   });
   process.stdout.write(`results: ${path}\n`);
-}
-
-/** Commit and dirty flag of the checkout, so a result can be tied to the code it measured. */
-function gitDescribe(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8" }).trim() !== "";
-    return dirty ? `${rev} (src has uncommitted changes)` : rev;
-  } catch {
-    return "unknown";
-  }
 }
 
 // --- main ----------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ export interface BareEchoOptions {
    * (`{"ack_lsn":n,"idempotent_replay":false,"registry_version":1}`) instead of the fixed body.
    */
   readonly json?: boolean;
+  /** Node flags before the script, e.g. `--cpu-prof` to profile the baseline. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** `responseBody` is what every request gets back; default `{"status":"ok"}` (ignored with `json`). */
@@ -26,7 +28,7 @@ export async function spawnBareEcho(responseBody?: string, options: BareEchoOpti
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (responseBody !== undefined) env["BENCH_ECHO_BODY"] = responseBody;
   if (options.json === true) env["BENCH_ECHO_JSON"] = "1";
-  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, CHILD], { readyPattern: /echo ready [^\n]*/, env });
+  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, ...(options.nodeArgs ?? []), CHILD], { readyPattern: /echo ready [^\n]*/, env });
   const fields = readyFields(child.readyLine, 2);
   const http = parseHostPort(fields["http"] as string);
   const h2c = parseHostPort(fields["h2c"] as string);

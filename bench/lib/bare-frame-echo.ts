@@ -8,7 +8,8 @@ export interface BareFrameEcho extends ReadyChild {
   readonly tcp: HostPort;
 }
 
-export async function spawnBareFrameEcho(): Promise<BareFrameEcho> {
-  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, CHILD], { readyPattern: /frame-echo ready [^\n]*/ });
+/** `nodeArgs`: node flags before the script, e.g. `--cpu-prof` to profile the baseline. */
+export async function spawnBareFrameEcho(nodeArgs: readonly string[] = []): Promise<BareFrameEcho> {
+  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, ...nodeArgs, CHILD], { readyPattern: /frame-echo ready [^\n]*/ });
   return { ...child, tcp: parseHostPort(readyFields(child.readyLine, 2)["tcp"] as string) };
 }

@@ -7,6 +7,7 @@ export const HEADER_BYTES = 7;
 
 export const OP_PING = 0x0000;
 export const OP_REGISTER = 0x0001;
+export const OP_AUTH = 0x0002;
 export const OP_PUSH = 0x0010;
 export const OP_GET = 0x0020;
 export const OP_GET_RESPONSE = 0x0023;

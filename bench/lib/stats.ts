@@ -80,3 +80,28 @@ export function median(values: readonly number[]): number {
 export function range(values: readonly number[]): { min: number; max: number } {
   return { min: Math.min(...values), max: Math.max(...values) };
 }
+
+/** A median over rounds with the range behind it. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+// A round that failed, or a figure the platform cannot read (no /proc), leaves a null or NaN behind:
+// the medians below are over what was measured.
+function finite(values: readonly (number | null | undefined)[]): number[] {
+  return values.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+}
+
+/** Median of the finite values; null when there are none. */
+export function nmedian(values: readonly (number | null | undefined)[]): number | null {
+  const v = finite(values);
+  return v.length === 0 ? null : median(v);
+}
+
+/** Median, min and max of the finite values; null when there are none. */
+export function spread(values: readonly (number | null | undefined)[]): Spread | null {
+  const v = finite(values);
+  return v.length === 0 ? null : { median: median(v), ...range(v) };
+}

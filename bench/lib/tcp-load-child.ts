@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { unpack } from "msgpackr";
 import { CT_JSON, CT_MSGPACK, HEADER_BYTES, tapeOffsets } from "./frames.ts";
 import { http1TapeOffsets, parseResponseHead } from "./http1-tape.ts";
+import { serveJobs } from "./job-child.ts";
 import { processCpuMs } from "./machine.ts";
 import { LatencyRecorder } from "./stats.ts";
 import type { SampleFrame, TcpJob, TcpLoadResult } from "./tcp-load.ts";
@@ -530,10 +531,4 @@ async function run(job: TcpJob): Promise<TcpLoadResult> {
   };
 }
 
-process.on("message", (job: TcpJob) => {
-  run(job).then(
-    (r) => process.send?.({ ok: true, result: r }),
-    (e: unknown) => process.send?.({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-  );
-});
-process.send?.({ ready: true });
+serveJobs(run);

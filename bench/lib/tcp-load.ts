@@ -12,14 +12,12 @@
  *
  * Requests come from a tape: pre-encoded frames back to back (frames.ts `buildTape`), cycled.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { JobChild } from "./job-child.ts";
 import type { ObservedProcess } from "./load.ts";
-import { TS_NODE_ARGS } from "./spawn-child.ts";
 import type { LatencySummary } from "./stats.ts";
 
 const CHILD = fileURLToPath(new URL("./tcp-load-child.ts", import.meta.url));
@@ -104,44 +102,19 @@ export interface TcpLoadResult {
   readonly sample: SampleFrame | null;
 }
 
-type Reply = { ok: true; result: TcpLoadResult } | { ok: false; error: string };
-
 /** A long-lived generator child; `run` one job at a time. */
 export class TcpLoadGenerator {
   private readonly dir = mkdtempSync(join(tmpdir(), "tessera-tcp-tapes-"));
   private tapes = 0;
-  /** The job in progress: settled by the child's reply or its exit. */
-  private pending: { resolve: (r: TcpLoadResult) => void; reject: (e: Error) => void } | null = null;
 
-  private constructor(private readonly child: ChildProcess) {
-    child.on("message", (m: Reply) => {
-      const p = this.pending;
-      this.pending = null;
-      if (p === null) return;
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(`tcp load: ${m.error}`));
-    });
-    child.on("exit", (code) => {
-      const p = this.pending;
-      this.pending = null;
-      p?.reject(new Error(`tcp load child exited with ${code} during a job`));
-    });
-  }
+  private constructor(private readonly child: JobChild) {}
 
   static async start(): Promise<TcpLoadGenerator> {
-    const child = fork(CHILD, [], { execArgv: [...TS_NODE_ARGS], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const [msg] = (await Promise.race([
-      once(child, "message"),
-      once(child, "exit").then(([code]) => {
-        throw new Error(`tcp load child exited with ${code} before ready`);
-      }),
-    ])) as [unknown];
-    if ((msg as { ready?: boolean }).ready !== true) throw new Error(`tcp load child: unexpected ${JSON.stringify(msg)}`);
-    return new TcpLoadGenerator(child);
+    return new TcpLoadGenerator(await JobChild.start(CHILD, "tcp load"));
   }
 
   get pid(): number {
-    return this.child.pid as number;
+    return this.child.pid;
   }
 
   /** Stores a tape where the child can read it; returns the path to put in jobs. */
@@ -152,20 +125,11 @@ export class TcpLoadGenerator {
   }
 
   run(job: TcpJob): Promise<TcpLoadResult> {
-    if (this.pending !== null) return Promise.reject(new Error("tcp load: one job at a time"));
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.reject(new Error("tcp load child has exited"));
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.child.send(job);
-    });
+    return this.child.call(job) as Promise<TcpLoadResult>;
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = once(this.child, "exit");
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await this.child.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

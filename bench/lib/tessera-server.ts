@@ -21,6 +21,8 @@ export interface TesseraServer extends ReadyChild {
 export interface SpawnTesseraOptions {
   /** Extra node flags before the script, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the server. */
   readonly nodeArgs?: readonly string[];
+  /** Environment variables the server is meant to see, e.g. TESSERA_ADMIN_KEY. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** `extraArgs` are appended after the defaults, so they override them (commander keeps the last value). */
@@ -39,7 +41,7 @@ export async function spawnTessera(extraArgs: readonly string[] = [], options: S
     ...extraArgs,
   ];
   // TESSERA_* variables from the caller's shell would silently change the configuration under test.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_")));
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_"))), ...options.env };
   const child = await spawnReady(process.execPath, args, { readyPattern: /tessera ready [^\n]*/, env });
   const fields = readyFields(child.readyLine, 2);
   const http = parseHostPort(fields["http"] as string);

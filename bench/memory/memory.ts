@@ -5,11 +5,10 @@
  * Standalone: node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning \
  *               bench/memory/memory.ts [pack ...] [--entities N[,N...]]
  */
-import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { TS_NODE_ARGS } from "../lib/spawn-child.ts";
+import { runJsonChild } from "../lib/json-child.ts";
 import type { MemoryChildResult } from "./memory-child.ts";
 
 const CHILD = fileURLToPath(new URL("./memory-child.ts", import.meta.url));
@@ -17,16 +16,13 @@ const CHILD = fileURLToPath(new URL("./memory-child.ts", import.meta.url));
 /** Heap limit of the child: the fraud pack at 1M entities holds ~7 GB of state. */
 const HEAP_MB = 16_384;
 
-export async function measureMemory(pack: string, entities: number, waves = 2, env: NodeJS.ProcessEnv = process.env): Promise<MemoryChildResult> {
-  const args = ["--expose-gc", `--max-old-space-size=${HEAP_MB}`, ...TS_NODE_ARGS, CHILD, pack, String(entities), String(waves)];
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, args, { env, maxBuffer: 1 << 20, timeout: 30 * 60_000 }, (err, out, errOut) => {
-      if (err !== null) reject(new Error(`memory child (${pack}, ${entities}): ${err.message.split("\n")[0]} ${String(errOut).trim().split("\n").slice(-3).join(" | ")}`));
-      else resolve(out);
-    });
+export function measureMemory(pack: string, entities: number, waves = 2, env: NodeJS.ProcessEnv = process.env): Promise<MemoryChildResult> {
+  return runJsonChild<MemoryChildResult>(CHILD, [pack, String(entities), String(waves)], {
+    nodeArgs: ["--expose-gc", `--max-old-space-size=${HEAP_MB}`],
+    env,
+    timeoutMs: 30 * 60_000,
+    what: `memory child (${pack}, ${entities})`,
   });
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  return JSON.parse(line) as MemoryChildResult;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

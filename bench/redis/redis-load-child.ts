@@ -12,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { userKey } from "../dataplane/workload.ts";
+import { serveJobs } from "../lib/job-child.ts";
 import { processCpuMs } from "../lib/machine.ts";
 import { rng } from "../lib/random.ts";
 import { LatencyRecorder } from "../lib/stats.ts";
@@ -163,12 +164,5 @@ async function load(job: Extract<RedisJob, { kind: "push" | "read" }>): Promise<
   };
 }
 
-process.on("message", (job: RedisJob) => {
-  const run = job.kind === "preload" ? preload(job) : job.kind === "sample" ? sample(job) : load(job);
-  (run as Promise<unknown>).then(
-    (result) => process.send?.({ ok: true, result }),
-    (e: unknown) => process.send?.({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-  );
-});
 process.on("SIGTERM", () => process.exit(sink === Symbol() ? 1 : 0));
-process.send?.({ ready: true });
+serveJobs((job: RedisJob): Promise<unknown> => (job.kind === "preload" ? preload(job) : job.kind === "sample" ? sample(job) : load(job)));

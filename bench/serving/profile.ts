@@ -11,18 +11,20 @@
  *
  * The .cpuprofile file is kept (path printed) for Chrome DevTools or speedscope.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildHttp1Tape } from "../lib/http1-tape.ts";
-import { loadH2, type Validate } from "../lib/load.ts";
+import { spawnBareEcho, type BareEcho } from "../lib/bare-echo.ts";
+import { analyseCpuProfile, profileClockUs, readCpuProfile, type Layer } from "../lib/cpu-profile.ts";
 import { machineFacts } from "../lib/machine.ts";
+import type { Timing } from "../lib/rounds.ts";
+import type { Sample } from "../lib/sample.ts";
 import { formatTable } from "../lib/table.ts";
+import { closedLoop } from "../lib/tape-loads.ts";
 import { TcpLoadGenerator } from "../lib/tcp-load.ts";
-import { baseUrl, parseHostPort, readyFields, spawnReady, TS_NODE_ARGS, type ReadyChild } from "../lib/spawn-child.ts";
 import { spawnTessera } from "../lib/tessera-server.ts";
+import { grpcLoad, hostPort, servingTape, type Wire } from "./cases.ts";
 import { spawnEmptyConnect, type EmptyConnect } from "./empty-connect.ts";
 import { prepareTessera } from "./setup.ts";
 import { getFeaturesWorkload, type MetadataMode } from "./workload.ts";
@@ -39,7 +41,7 @@ const { values: argv } = parseArgs({
     top: { type: "string", default: "30" },
   },
 });
-const wire = argv.wire;
+const wire = argv.wire as Wire;
 if (!["rest", "connect-json", "connect-proto", "grpc"].includes(wire)) throw new Error(`--wire: rest, connect-json, connect-proto or grpc, not ${wire}`);
 const target = argv.server;
 if (target !== "tessera" && target !== "empty" && target !== "echo") throw new Error(`--server: tessera, empty or echo, not ${target}`);
@@ -54,25 +56,8 @@ const metadataMode = argv.metadata as MetadataMode;
 
 // --- .cpuprofile analysis -------------------------------------------------------------------------
 
-interface CallFrame {
-  readonly functionName: string;
-  readonly url: string;
-  readonly lineNumber: number;
-}
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: CallFrame;
-  readonly children?: number[];
-}
-interface CpuProfile {
-  readonly nodes: ProfileNode[];
-  readonly startTime: number;
-  readonly samples: number[];
-  readonly timeDeltas: number[];
-}
-
 /** Layers, tried in order on a frame; the first match wins. */
-const LAYERS: readonly { readonly name: string; readonly test: (f: CallFrame) => boolean }[] = [
+const LAYERS: readonly Layer[] = [
   { name: "GC", test: (f) => f.functionName === "(garbage collector)" },
   { name: "idle", test: (f) => f.functionName === "(idle)" },
   { name: "(program)", test: (f) => f.functionName === "(program)" || f.functionName === "(root)" },
@@ -92,77 +77,13 @@ const LAYERS: readonly { readonly name: string; readonly test: (f: CallFrame) =>
   { name: "other", test: () => true },
 ];
 
-function layerOf(f: CallFrame): string {
-  return LAYERS.find((l) => l.test(f))!.name;
-}
-
-function frameKey(f: CallFrame): string {
-  const file = f.url.replace(/^file:\/\/.*?\/(src|node_modules)\//, "$1/");
-  return `${f.functionName || "(anonymous)"} ${file}${f.url ? `:${f.lineNumber + 1}` : ""}`;
-}
-
 interface Row {
   readonly name: string;
   readonly layer?: string;
   readonly share: number;
 }
 
-/** Self time by layer and function, inclusive time of Tessera functions, over samples in [fromUs, toUs]. */
-function analyse(p: CpuProfile, fromUs: number, toUs: number): { busyMs: number; layers: Row[]; self: Row[]; inclusive: Row[] } {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const layers = new Map<string, number>();
-  const self = new Map<string, { us: number; layer: string }>();
-  const inclusive = new Map<string, number>();
-  let busy = 0;
-  let t = p.startTime;
-  for (let i = 0; i < p.samples.length; i++) {
-    t += p.timeDeltas[i]!;
-    if (t < fromUs || t > toUs) continue;
-    // A sample stands for the interval until the next one.
-    const us = p.timeDeltas[i + 1] ?? 0;
-    const id = p.samples[i]!;
-    const frame = byId.get(id)!.callFrame;
-    const layer = layerOf(frame);
-    if (layer === "idle") continue;
-    busy += us;
-    layers.set(layer, (layers.get(layer) ?? 0) + us);
-    const k = frameKey(frame);
-    const e = self.get(k) ?? { us: 0, layer };
-    e.us += us;
-    self.set(k, e);
-    const seen = new Set<string>();
-    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
-      const f = byId.get(n)!.callFrame;
-      if (!f.url.includes("/src/")) continue;
-      const fk = frameKey(f);
-      if (seen.has(fk)) continue;
-      seen.add(fk);
-      inclusive.set(fk, (inclusive.get(fk) ?? 0) + us);
-    }
-  }
-  const rows = (m: Map<string, number>): Row[] => [...m].map(([name, us]) => ({ name, share: us / busy })).sort((a, b) => b.share - a.share);
-  return {
-    busyMs: busy / 1000,
-    layers: rows(layers),
-    self: [...self].map(([name, v]) => ({ name, layer: v.layer, share: v.us / busy })).sort((a, b) => b.share - a.share).slice(0, top),
-    inclusive: rows(inclusive).slice(0, top),
-  };
-}
-
 // --- run ------------------------------------------------------------------------------------------
-
-const RPC_PATH = "/tessera.featureservice.v1.FeatureService/GetFeatures";
-const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
-const expectGrpcOk: Validate = (res) => (res.status === 200 && (res.trailers["grpc-status"] ?? res.headers["grpc-status"]) === "0" ? null : `HTTP ${res.status}`);
-
-/** bench/lib's JSON echo (the REST baseline) under the given node flags. */
-async function spawnEcho(nodeArgs: readonly string[]): Promise<ReadyChild & { url: string }> {
-  const script = fileURLToPath(new URL("../lib/bare-echo-child.ts", import.meta.url));
-  const child = await spawnReady(process.execPath, [...TS_NODE_ARGS, ...nodeArgs, script], { readyPattern: /echo ready [^\n]*/, env: { ...process.env, BENCH_ECHO_JSON: "1" } });
-  return { ...child, url: baseUrl(parseHostPort(readyFields(child.readyLine, 2)["http"]!)) };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-serving-prof-"));
 const name = `${target}-${wire}.cpuprofile`;
@@ -170,45 +91,37 @@ const cpuProf = ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}
 const tessera = await spawnTessera(["--test-mode"], { nodeArgs: target === "tessera" ? cpuProf : [] });
 const gen = await TcpLoadGenerator.start();
 let empty: EmptyConnect | undefined;
-let echo: (ReadyChild & { url: string }) | undefined;
+let echo: BareEcho | undefined;
 try {
   const work = getFeaturesWorkload(10_000, entities, metadataMode);
   const { connectJsonReply } = await prepareTessera(tessera, entities, work.jsonBodies[0]!);
   if (target === "empty") empty = await spawnEmptyConnect(connectJsonReply, cpuProf);
-  if (target === "echo") echo = await spawnEcho(cpuProf);
+  if (target === "echo") echo = await spawnBareEcho(undefined, { json: true, nodeArgs: cpuProf });
   const server =
     empty !== undefined
       ? { url: empty.url, h2Url: empty.h2cUrl, pid: empty.pid }
       : echo !== undefined
         ? { url: echo.url, h2Url: echo.url, pid: echo.pid }
         : { url: tessera.url, h2Url: tessera.url, pid: tessera.pid };
-  const http1 = new URL(server.url);
-  const run = async (ms: number): Promise<{ rps: number; usPerReq: number | null; clientCpuPct: number }> => {
-    if (wire === "grpc") {
-      const spec = { method: "POST", path: RPC_PATH, headers: { "content-type": "application/grpc", te: "trailers" }, bodies: work.grpcBodies };
-      const r = await loadH2(server.h2Url, spec, { warmupMs: 0, durationMs: ms, concurrency: connections, sessions: 1, validate: expectGrpcOk, observePids: [server.pid] });
-      if (r.errors > 0) throw new Error(`${r.errors} errors, first ${r.firstError}`);
-      return { rps: r.rps, usPerReq: r.observed[0]?.cpuUsPerRequest ?? null, clientCpuPct: r.clientCpuPct };
-    }
-    const [path, type, bodies] =
-      wire === "rest"
-        ? ["/api/v1/feature-service/get-features", "application/json", work.jsonBodies]
-        : [RPC_PATH, wire === "connect-json" ? "application/json" : "application/proto", wire === "connect-json" ? work.jsonBodies : work.protoBodies];
-    const tapePath = gen.saveTape(buildHttp1Tape("POST", path, http1.host, { "content-type": type }, bodies));
-    const r = await gen.run({ protocol: "http1", kind: "closed", host: http1.hostname, port: Number(http1.port), connections, depth: 1, warmupMs: 0, durationMs: ms, tapePath, expectOp: 200, observePids: [server.pid] });
+  const run: (t: Timing) => Promise<Sample> =
+    wire === "grpc"
+      ? grpcLoad(server.h2Url, work, server.pid, connections)
+      : closedLoop(gen, servingTape(gen, server.url, wire, work), { addr: hostPort(server.url), pid: server.pid }, connections, 1);
+  const measure = async (ms: number): Promise<Sample> => {
+    const r = await run({ warmupMs: 0, durationMs: ms });
     if (r.errors > 0) throw new Error(`${r.errors} errors, first ${r.firstError}`);
-    return { rps: r.fps, usPerReq: r.observed[0]?.cpuUsPerRequest ?? null, clientCpuPct: r.clientCpuPct };
+    return r;
   };
   process.stderr.write(`profiling ${target} ${wire} (${warmupMs / 1000} s warm-up, ${durationMs / 1000} s profiled)\n`);
-  await run(warmupMs);
-  // Timed here on the monotonic clock the profile's timestamps use, to cut the profile to the window.
-  const from = monoUs();
-  const r = await run(durationMs);
-  const to = monoUs();
+  await measure(warmupMs);
+  // Timed here on the clock the profile's timestamps use, to cut the profile to the window.
+  const from = profileClockUs();
+  const r = await measure(durationMs);
+  const to = profileClockUs();
   await (empty ?? echo ?? tessera).stop(30_000);
   const profilePath = join(dir, name);
-  const b = analyse(JSON.parse(readFileSync(profilePath, "utf8")) as CpuProfile, from, to);
-  const perReq = (share: number) => (r.usPerReq === null ? null : share * r.usPerReq);
+  const b = analyseCpuProfile(readCpuProfile(profilePath), from, to, LAYERS, top);
+  const perReq = (share: number) => (r.serverUsPerOp === null ? null : share * r.serverUsPerOp);
   const m = machineFacts();
   const table = (header: string, rows: Row[], withLayer: boolean) =>
     formatTable(
@@ -220,11 +133,12 @@ try {
       ],
       rows,
     );
+  const fns = (rows: readonly { fn: string; layer?: string; share: number }[]): Row[] => rows.map((x) => ({ name: x.fn, layer: x.layer, share: x.share }));
   process.stdout.write(
-    `\n${target} ${wire}: ${Math.round(r.rps)} req/s, server CPU ${r.usPerReq?.toFixed(1) ?? "-"} µs/req, client cpu ${Math.round(r.clientCpuPct)}%, ` +
+    `\n${target} ${wire}: ${Math.round(r.opsPerS)} req/s, server CPU ${r.serverUsPerOp?.toFixed(1) ?? "-"} µs/req, client cpu ${r.clientCpuPct === null ? "-" : Math.round(r.clientCpuPct)}%, ` +
       `${Math.round(b.busyMs)} ms busy; ${connections} connections, ${entities} entities, metadata ${metadataMode}; ` +
       `node ${m.node}, ${m.cpuModel} × ${m.cores}, load avg ${m.loadAvg.join(" ")}\nprofile: ${profilePath}\n\n` +
-      `${table("layer (self time)", b.layers, false)}\n\n${table("function (self time)", b.self, true)}\n\n${table("tessera function (inclusive)", b.inclusive, false)}\n`,
+      `${table("layer (self time)", b.layers, false)}\n\n${table("function (self time)", fns(b.selfTop), true)}\n\n${table("tessera function (inclusive)", fns(b.inclusiveTop), false)}\n`,
   );
 } catch (e) {
   process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

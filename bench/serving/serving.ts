@@ -16,19 +16,22 @@
  * Each round measures every baseline/case pair back to back (baseline first in even rounds, case
  * first in odd ones); ratios are taken within a round and reported as medians over rounds.
  */
-import { execFileSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { spawnBareEcho } from "../lib/bare-echo.ts";
-import { buildHttp1Tape } from "../lib/http1-tape.ts";
-import { loadH2, type LoadResult, type RequestSpec, type Validate } from "../lib/load.ts";
+import { positive, ROUND_FLAGS, roundPlan, scheduleConditions } from "../lib/flags.ts";
+import { gitDescribe } from "../lib/git-describe.ts";
 import { machineFacts } from "../lib/machine.ts";
-import { writeResult } from "../lib/results.ts";
-import { median, range } from "../lib/stats.ts";
+import { publishReport } from "../lib/results.ts";
+import { runMain } from "../lib/run-main.ts";
+import { newRoundsState, paired, runRounds, type CasePair, type RoundHooks } from "../lib/rounds.ts";
+import { cpuPerOpRatio, sampleLine, type Sample } from "../lib/sample.ts";
+import { nmedian, spread, type Spread } from "../lib/stats.ts";
 import { formatTable } from "../lib/table.ts";
-import { TcpLoadGenerator, type TcpLoadResult } from "../lib/tcp-load.ts";
+import { closedLoop } from "../lib/tape-loads.ts";
+import { TcpLoadGenerator } from "../lib/tcp-load.ts";
 import { spawnTessera } from "../lib/tessera-server.ts";
+import { hostPort, servingPairs, servingTape, TARGETS } from "./cases.ts";
 import { measureConnectPath, type ConnectPathResult } from "./connect-path.ts";
 import { spawnEmptyConnect } from "./empty-connect.ts";
 import { checkReplies, prepareTessera } from "./setup.ts";
@@ -38,10 +41,7 @@ import { FEATURE_SUMMARY, FEATURES_PER_TABLE, getFeaturesWorkload, TABLES, type 
 
 const { values: argv } = parseArgs({
   options: {
-    quick: { type: "boolean", default: false },
-    rounds: { type: "string" },
-    "duration-s": { type: "string" },
-    "warmup-s": { type: "string" },
+    ...ROUND_FLAGS,
     connections: { type: "string", default: "16" },
     entities: { type: "string" },
     metadata: { type: "string", default: "names" },
@@ -68,15 +68,8 @@ if (argv.help) {
   process.exit(0);
 }
 
-function positive(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
-  return n;
-}
-const quick = argv.quick;
-const rounds = Math.round(positive("rounds", argv.rounds ?? (quick ? "1" : "3")));
-const durationS = positive("duration-s", argv["duration-s"] ?? (quick ? "1" : "5"));
-const warmupS = positive("warmup-s", argv["warmup-s"] ?? (quick ? "0.5" : "1"));
+const plan = roundPlan(argv);
+const { quick, rounds, durationS, warmupS, measure, prime } = plan;
 const connections = Math.round(positive("connections", argv.connections));
 const entities = Math.round(positive("entities", argv.entities ?? (quick ? "2000" : "10000")));
 const openFraction = positive("open-fraction", argv["open-fraction"]);
@@ -87,152 +80,39 @@ const groups = new Set((argv.only ?? "rest,open,connect,inproc").split(",").map(
 if (groups.has("open")) groups.add("rest");
 
 const FEATURES = TABLES * FEATURES_PER_TABLE;
-const REST_PATH = "/api/v1/feature-service/get-features";
-const RPC_PATH = "/tessera.featureservice.v1.FeatureService/GetFeatures";
 const startedAt = new Date();
 const machine = machineFacts();
-const MEASURE = { warmupMs: warmupS * 1000, durationMs: durationS * 1000 };
-// Every case runs once unrecorded before round 0, so round 0 does not pay for JIT warm-up.
-const PRIME = { warmupMs: 0, durationMs: (quick ? 0.5 : Math.min(2, warmupS * 2)) * 1000 };
-type Timing = typeof MEASURE;
 
 function log(s: string): void {
   process.stderr.write(`${s}\n`);
 }
 
-// --- samples --------------------------------------------------------------------------------------
-
-interface Sample {
-  readonly opsPerS: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly clientCpuPct: number;
-  readonly serverCpuPct: number | null;
-  readonly serverUsPerOp: number | null;
-  readonly errors: number;
-  readonly firstError: string | null;
-  readonly open?: { readonly p90Us: number; readonly p999Us: number; readonly maxUs: number; readonly sendLagP99Us: number };
-  /** Bytes of a successful reply body (HTTP/1.1: the body; gRPC: the length-prefixed message). */
-  readonly replyBytes: number | null;
-}
-
-/** The out-of-process HTTP/1.1 generator (closed or open loop). */
-function fromGenerator(r: TcpLoadResult): Sample {
-  const o = r.observed[0];
-  return {
-    opsPerS: r.fps,
-    p50Us: r.latency.p50Us,
-    p99Us: r.latency.p99Us,
-    clientCpuPct: r.clientCpuPct,
-    serverCpuPct: o?.cpuPct ?? null,
-    serverUsPerOp: o?.cpuUsPerRequest ?? null,
-    errors: r.errors,
-    firstError: r.firstError,
-    open:
-      r.kind === "open" && r.sendLag !== null
-        ? { p90Us: r.latency.p90Us, p999Us: r.latency.p999Us, maxUs: r.latency.maxUs, sendLagP99Us: r.sendLag.p99Us }
-        : undefined,
-    replyBytes: r.sample?.payloadBytes ?? null,
-  };
-}
-
-/** The in-process h2c generator (gRPC). */
-function fromH2(r: LoadResult): Sample {
-  const o = r.observed[0];
-  return {
-    opsPerS: r.rps,
-    p50Us: r.latency.p50Us,
-    p99Us: r.latency.p99Us,
-    clientCpuPct: r.clientCpuPct,
-    serverCpuPct: o?.cpuPct ?? null,
-    serverUsPerOp: o?.cpuUsPerRequest ?? null,
-    errors: r.errors,
-    firstError: r.firstError,
-    replyBytes: r.sampleResponse?.body.length ?? null,
-  };
-}
-
-const expectGrpcOk: Validate = (res) => {
-  const status = res.trailers["grpc-status"] ?? res.headers["grpc-status"];
-  return res.status === 200 && status === "0" ? null : `HTTP ${res.status}, grpc-status ${String(status)} ${String(res.trailers["grpc-message"] ?? "")}`;
-};
-
-// --- cases and pairs ------------------------------------------------------------------------------
+// --- pairs ----------------------------------------------------------------------------------------
 
 type Group = "rest" | "open" | "connect";
 
-interface Case {
-  readonly id: string;
-  readonly group: Group;
-  readonly label: string;
-  readonly run: (t: Timing) => Promise<Sample>;
-}
-
-interface Pair {
+interface Pair extends CasePair {
   readonly id: string;
   readonly group: Group;
   readonly title: string;
   readonly transport: string;
-  readonly caseId: string;
-  readonly baselineId: string;
   /** What is compared: throughput (case ÷ baseline ≥ target), latency (case p99 < target µs), cpu (case ÷ baseline CPU/op ≤ target). */
   readonly metric: "throughput" | "latency" | "cpu";
   /** null: a diagnostic pair, reported without a target. */
   readonly target: number | null;
 }
 
-const PAIRS: readonly Pair[] = [
-  { id: "rest-max", group: "rest", title: "GetFeatures REST req/s vs JSON echo", transport: "HTTP/1.1", caseId: "rest", baselineId: "echo", metric: "throughput", target: 0.5 },
-  { id: "rest-open", group: "open", title: "GetFeatures REST latency, open loop", transport: "HTTP/1.1", caseId: "rest-open", baselineId: "echo-open", metric: "latency", target: 2000 },
-  { id: "connect-json", group: "connect", title: "Connect JSON vs empty handler", transport: "HTTP/1.1", caseId: "connect-json", baselineId: "empty-json", metric: "cpu", target: 1.15 },
-  { id: "connect-proto", group: "connect", title: "Connect binary vs empty handler", transport: "HTTP/1.1", caseId: "connect-proto", baselineId: "empty-proto", metric: "cpu", target: 1.15 },
-  { id: "grpc", group: "connect", title: "gRPC vs empty handler", transport: "h2c", caseId: "grpc", baselineId: "empty-grpc", metric: "cpu", target: 1.15 },
-  // Diagnostics: the empty handler inside Tessera's HTTP stack splits the Connect binary ratio into
-  // what the stack costs and what serving costs.
-  { id: "stack", group: "connect", title: "diag: empty handler in Tessera's HTTP stack vs plain", transport: "HTTP/1.1", caseId: "stack-proto", baselineId: "empty-proto", metric: "cpu", target: null },
-  { id: "serving", group: "connect", title: "diag: Connect binary vs empty handler in the stack", transport: "HTTP/1.1", caseId: "connect-proto", baselineId: "stack-proto", metric: "cpu", target: null },
-];
+const st = newRoundsState();
 
-interface Measurement {
-  readonly round: number;
-  readonly caseId: string;
-  /** What the case measures, for readers of the results file. */
-  readonly label: string;
-  readonly sample: Sample;
-}
+const hooks: RoundHooks = {
+  onFailed: (c, _round, reason) => log(`  ${c.id}: FAILED ${reason}`),
+  onMeasured: (c, round, s) => log(`  round ${round} ${c.id.padEnd(13)} ${sampleLine(s, "req/s", "req")}`),
+};
 
-async function measure(c: Case, round: number | null, out: Measurement[], failures: Map<string, string>): Promise<void> {
-  if (failures.has(c.id)) return;
-  let s: Sample;
-  try {
-    s = await c.run(round === null ? PRIME : MEASURE);
-    if (s.errors > 0) throw new Error(`${s.errors} errors, first: ${s.firstError}`);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    failures.set(c.id, reason);
-    log(`  ${c.id}: FAILED ${reason}`);
-    return;
-  }
-  if (round === null) return;
-  out.push({ round, caseId: c.id, label: c.label, sample: s });
-  const f = (v: number | null, d = 0) => (v === null || Number.isNaN(v) ? "-" : v.toFixed(d));
-  log(
-    `  round ${round} ${c.id.padEnd(13)} ${f(s.opsPerS).padStart(7)} req/s  p50 ${f(s.p50Us)} µs  p99 ${f(s.p99Us)} µs` +
-      `  client cpu ${f(s.clientCpuPct)}%  server cpu ${f(s.serverCpuPct)}% (${f(s.serverUsPerOp, 1)} µs/req)`,
-  );
-}
-
-async function runGroup(group: Group, cases: readonly Case[], out: Measurement[], failures: Map<string, string>): Promise<void> {
-  const byId = new Map(cases.map((c) => [c.id, c]));
-  const pairs = PAIRS.filter((p) => p.group === group);
+/** Primes the group's cases, then runs its rounds; a failed case is not run again. */
+async function runGroup(group: Group, pairs: readonly Pair[]): Promise<void> {
   log(`${group}: priming, then ${rounds} round(s)`);
-  for (const id of new Set(pairs.flatMap((p) => [p.baselineId, p.caseId]))) await measure(byId.get(id)!, null, out, failures);
-  for (let r = 0; r < rounds; r++) {
-    // Each case once per round, even when it is in several pairs; pairs back to back.
-    const order: string[] = [];
-    for (const p of pairs) for (const id of r % 2 === 0 ? [p.baselineId, p.caseId] : [p.caseId, p.baselineId]) if (!order.includes(id)) order.push(id);
-    for (const id of order) await measure(byId.get(id)!, r, out, failures);
-  }
+  await runRounds([{ pairs: pairs.filter((p) => p.group === group) }], { rounds, measure, prime, hooks }, st);
 }
 
 // --- summary --------------------------------------------------------------------------------------
@@ -247,11 +127,11 @@ interface PairSummary {
   readonly caseRps: number | null;
   readonly baselineRps: number | null;
   /** Case ÷ baseline req/s per round: median and spread. */
-  readonly rpsRatio: { median: number; min: number; max: number } | null;
+  readonly rpsRatio: Spread | null;
   readonly caseUsPerReq: number | null;
   readonly baselineUsPerReq: number | null;
   /** Case ÷ baseline server CPU per request per round: median and spread. */
-  readonly cpuRatio: { median: number; min: number; max: number } | null;
+  readonly cpuRatio: Spread | null;
   readonly caseP50Us: number | null;
   readonly caseP99Us: number | null;
   readonly baselineP50Us: number | null;
@@ -266,61 +146,44 @@ interface PairSummary {
   readonly meetsTarget: boolean | null;
 }
 
-function nmedian(values: readonly (number | null | undefined)[]): number | null {
-  const v = values.filter((x): x is number => typeof x === "number" && !Number.isNaN(x));
-  return v.length === 0 ? null : median(v);
-}
-
-function spread(values: readonly (number | null)[]): { median: number; min: number; max: number } | null {
-  const v = values.filter((x): x is number => x !== null && !Number.isNaN(x));
-  return v.length === 0 ? null : { median: median(v), ...range(v) };
-}
-
-function summarize(pair: Pair, ms: readonly Measurement[], failures: Map<string, string>): PairSummary {
-  const cs = ms.filter((m) => m.caseId === pair.caseId);
-  const bs = ms.filter((m) => m.caseId === pair.baselineId);
-  const both = cs.map((c) => c.round).filter((r) => bs.some((b) => b.round === r));
-  const at = (xs: readonly Measurement[], r: number) => xs.find((x) => x.round === r)!.sample;
-  const rpsRatio = spread(both.map((r) => at(cs, r).opsPerS / at(bs, r).opsPerS));
-  const cpuRatio = spread(
-    both.map((r) => {
-      const a = at(cs, r).serverUsPerOp;
-      const b = at(bs, r).serverUsPerOp;
-      return a === null || b === null ? null : a / b;
-    }),
-  );
-  const caseP99Us = nmedian(cs.map((x) => x.sample.p99Us));
+function summarize(pair: Pair): PairSummary {
+  const p = paired(st, pair);
+  const rpsRatio = spread(p.per((s, b) => s.opsPerS / b.opsPerS));
+  const cpuRatio = spread(p.per(cpuPerOpRatio));
+  const med = (xs: readonly Sample[], f: (s: Sample) => number | null | undefined) => nmedian(xs.map(f));
+  const caseP99Us = med(p.subject, (s) => s.p99Us);
   const meetsTarget =
-    both.length === 0 || pair.target === null
+    p.rounds.length === 0 || pair.target === null
       ? null
       : pair.metric === "throughput"
         ? rpsRatio !== null && rpsRatio.median >= pair.target
         : pair.metric === "latency"
           ? caseP99Us !== null && caseP99Us < pair.target
           : cpuRatio !== null && cpuRatio.median <= pair.target;
+  const failure = (id: string) => st.failures.find((f) => f.caseId === id)?.reason;
   return {
     id: pair.id,
     title: pair.title,
     transport: pair.transport,
     metric: pair.metric,
-    rounds: both.length,
-    notMeasured: both.length > 0 ? null : (failures.get(pair.caseId) ?? failures.get(pair.baselineId) ?? "not run"),
-    caseRps: nmedian(cs.map((x) => x.sample.opsPerS)),
-    baselineRps: nmedian(bs.map((x) => x.sample.opsPerS)),
+    rounds: p.rounds.length,
+    notMeasured: p.rounds.length > 0 ? null : (failure(pair.subject.id) ?? failure(pair.baseline.id) ?? "not run"),
+    caseRps: med(p.subject, (s) => s.opsPerS),
+    baselineRps: med(p.baseline, (s) => s.opsPerS),
     rpsRatio,
-    caseUsPerReq: nmedian(cs.map((x) => x.sample.serverUsPerOp)),
-    baselineUsPerReq: nmedian(bs.map((x) => x.sample.serverUsPerOp)),
+    caseUsPerReq: med(p.subject, (s) => s.serverUsPerOp),
+    baselineUsPerReq: med(p.baseline, (s) => s.serverUsPerOp),
     cpuRatio,
-    caseP50Us: nmedian(cs.map((x) => x.sample.p50Us)),
+    caseP50Us: med(p.subject, (s) => s.p50Us),
     caseP99Us,
-    baselineP50Us: nmedian(bs.map((x) => x.sample.p50Us)),
-    baselineP99Us: nmedian(bs.map((x) => x.sample.p99Us)),
-    caseP999Us: nmedian(cs.map((x) => x.sample.open?.p999Us)),
-    caseSendLagP99Us: nmedian(cs.map((x) => x.sample.open?.sendLagP99Us)),
-    caseClientCpuPct: nmedian(cs.map((x) => x.sample.clientCpuPct)),
-    caseServerCpuPct: nmedian(cs.map((x) => x.sample.serverCpuPct)),
-    caseReplyBytes: cs.find((x) => x.sample.replyBytes !== null)?.sample.replyBytes ?? null,
-    baselineReplyBytes: bs.find((x) => x.sample.replyBytes !== null)?.sample.replyBytes ?? null,
+    baselineP50Us: med(p.baseline, (s) => s.p50Us),
+    baselineP99Us: med(p.baseline, (s) => s.p99Us),
+    caseP999Us: med(p.subject, (s) => (s.open === null ? null : s.p999Us)),
+    caseSendLagP99Us: med(p.subject, (s) => s.open?.sendLagP99Us),
+    caseClientCpuPct: med(p.subject, (s) => s.clientCpuPct),
+    caseServerCpuPct: med(p.subject, (s) => s.serverCpuPct),
+    caseReplyBytes: p.subject.find((x) => x.replyBytes !== null)?.replyBytes ?? null,
+    baselineReplyBytes: p.baseline.find((x) => x.replyBytes !== null)?.replyBytes ?? null,
     target: pair.target,
     meetsTarget,
   };
@@ -382,16 +245,6 @@ function renderTables(summaries: readonly PairSummary[], inproc: readonly Connec
   return parts.join("\n\n");
 }
 
-function gitDescribe(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8" }).trim() !== "";
-    return dirty ? `${rev} (src has uncommitted changes)` : rev;
-  } catch {
-    return "unknown";
-  }
-}
-
 // --- main -----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -407,54 +260,33 @@ async function main(): Promise<void> {
     stops.push(() => empty.stop(), () => stacked.stop());
     await checkReplies(tessera.url, empty, work, metadataMode);
 
-    const tape = (url: string, path: string, contentType: string, bodies: readonly Buffer[]) =>
-      gen.saveTape(buildHttp1Tape("POST", path, new URL(url).host, { "content-type": contentType }, bodies));
-    const tapes = {
-      restTessera: tape(tessera.url, REST_PATH, "application/json", work.jsonBodies),
-      restEcho: tape(echo.url, REST_PATH, "application/json", work.jsonBodies),
-      jsonTessera: tape(tessera.url, RPC_PATH, "application/json", work.jsonBodies),
-      jsonEmpty: tape(empty.url, RPC_PATH, "application/json", work.jsonBodies),
-      protoTessera: tape(tessera.url, RPC_PATH, "application/proto", work.protoBodies),
-      protoEmpty: tape(empty.url, RPC_PATH, "application/proto", work.protoBodies),
-      protoStacked: tape(stacked.url, RPC_PATH, "application/proto", work.protoBodies),
+    let openRate: number | null = null;
+    const sp = servingPairs({ gen, connections, spin, drainTimeoutMs: 10_000, rate: () => openRate }, work, { tessera, echo, empty });
+    const stackProto = {
+      id: "stack-proto",
+      label: "empty handler in Tessera's HTTP stack, Connect binary",
+      run: closedLoop(gen, servingTape(gen, stacked.url, "connect-proto", work), { addr: hostPort(stacked.url), pid: stacked.pid }, connections, 1),
     };
-    const openRate = { rps: null as number | null };
-    const hostPort = (url: string) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
-    const closed = (url: string, tapePath: string, pid: number) => (t: Timing) =>
-      gen.run({ protocol: "http1", kind: "closed", ...hostPort(url), connections, depth: 1, ...t, tapePath, expectOp: 200, observePids: [pid] }).then(fromGenerator);
-    const open = (url: string, tapePath: string, pid: number) => (t: Timing) => {
-      if (openRate.rps === null) throw new Error("no open-loop rate: the REST max case did not run");
-      return gen
-        .run({ protocol: "http1", kind: "open", ...hostPort(url), connections, ratePerS: openRate.rps, drainTimeoutMs: 10_000, spin, ...t, tapePath, expectOp: 200, observePids: [pid] })
-        .then(fromGenerator);
-    };
-    const grpc: RequestSpec = { method: "POST", path: RPC_PATH, headers: { "content-type": "application/grpc", te: "trailers" }, bodies: work.grpcBodies };
-    const h2 = (url: string, pid: number) => (t: Timing) =>
-      loadH2(url, grpc, { ...t, concurrency: connections, sessions: 1, validate: expectGrpcOk, observePids: [pid] }).then(fromH2);
-    const cases: Case[] = [
-      { id: "echo", group: "rest", label: "bare node http JSON echo", run: closed(echo.url, tapes.restEcho, echo.pid) },
-      { id: "rest", group: "rest", label: "tessera REST get-features", run: closed(tessera.url, tapes.restTessera, tessera.pid) },
-      { id: "echo-open", group: "open", label: "JSON echo, same rate", run: open(echo.url, tapes.restEcho, echo.pid) },
-      { id: "rest-open", group: "open", label: "tessera REST get-features, open loop", run: open(tessera.url, tapes.restTessera, tessera.pid) },
-      { id: "empty-json", group: "connect", label: "empty handler, Connect JSON", run: closed(empty.url, tapes.jsonEmpty, empty.pid) },
-      { id: "connect-json", group: "connect", label: "tessera Connect JSON", run: closed(tessera.url, tapes.jsonTessera, tessera.pid) },
-      { id: "empty-proto", group: "connect", label: "empty handler, Connect binary", run: closed(empty.url, tapes.protoEmpty, empty.pid) },
-      { id: "connect-proto", group: "connect", label: "tessera Connect binary", run: closed(tessera.url, tapes.protoTessera, tessera.pid) },
-      { id: "stack-proto", group: "connect", label: "empty handler in Tessera's HTTP stack, Connect binary", run: closed(stacked.url, tapes.protoStacked, stacked.pid) },
-      { id: "empty-grpc", group: "connect", label: "empty handler, gRPC", run: h2(empty.h2cUrl, empty.pid) },
-      { id: "grpc", group: "connect", label: "tessera gRPC", run: h2(tessera.url, tessera.pid) },
+    const pairs: readonly Pair[] = [
+      { id: "rest-max", group: "rest", title: "GetFeatures REST req/s vs JSON echo", transport: "HTTP/1.1", ...sp.restMax, metric: "throughput", target: TARGETS.restRatio },
+      { id: "rest-open", group: "open", title: "GetFeatures REST latency, open loop", transport: "HTTP/1.1", ...sp.restOpen, metric: "latency", target: TARGETS.restP99Us },
+      { id: "connect-json", group: "connect", title: "Connect JSON vs empty handler", transport: "HTTP/1.1", ...sp.connectJson, metric: "cpu", target: TARGETS.connectCpu },
+      { id: "connect-proto", group: "connect", title: "Connect binary vs empty handler", transport: "HTTP/1.1", ...sp.connectProto, metric: "cpu", target: TARGETS.connectCpu },
+      { id: "grpc", group: "connect", title: "gRPC vs empty handler", transport: "h2c", ...sp.grpc, metric: "cpu", target: TARGETS.connectCpu },
+      // Diagnostics: the empty handler inside Tessera's HTTP stack splits the Connect binary ratio into
+      // what the stack costs and what serving costs.
+      { id: "stack", group: "connect", title: "diag: empty handler in Tessera's HTTP stack vs plain", transport: "HTTP/1.1", subject: stackProto, baseline: sp.connectProto.baseline, metric: "cpu", target: null },
+      { id: "serving", group: "connect", title: "diag: Connect binary vs empty handler in the stack", transport: "HTTP/1.1", subject: sp.connectProto.subject, baseline: stackProto, metric: "cpu", target: null },
     ];
 
-    const ms: Measurement[] = [];
-    const failures = new Map<string, string>();
-    if (groups.has("rest")) await runGroup("rest", cases, ms, failures);
-    const restMax = nmedian(ms.filter((m) => m.caseId === "rest").map((m) => m.sample.opsPerS));
-    openRate.rps = restMax === null ? null : Math.round(restMax * openFraction);
+    if (groups.has("rest")) await runGroup("rest", pairs);
+    const restMax = nmedian(st.measurements.filter((m) => m.caseId === sp.restMax.subject.id).map((m) => m.sample.opsPerS));
+    openRate = restMax === null ? null : Math.round(restMax * openFraction);
     if (groups.has("open")) {
-      log(`open loop at ${openFraction} × max REST rate: ${openRate.rps ?? "-"}/s`);
-      await runGroup("open", cases, ms, failures);
+      log(`open loop at ${openFraction} × max REST rate: ${openRate ?? "-"}/s`);
+      await runGroup("open", pairs);
     }
-    if (groups.has("connect")) await runGroup("connect", cases, ms, failures);
+    if (groups.has("connect")) await runGroup("connect", pairs);
     let inproc: ConnectPathResult[] = [];
     if (groups.has("inproc")) {
       log("inproc: the Connect handler's work in this process, no HTTP stack");
@@ -462,13 +294,9 @@ async function main(): Promise<void> {
       inproc = measureConnectPath(entities, metadataMode, quick ? 3 : 7, quick ? 2000 : 10_000);
     }
 
-    const summaries = PAIRS.filter((p) => groups.has(p.group)).map((p) => summarize(p, ms, failures));
+    const summaries = pairs.filter((p) => groups.has(p.group)).map(summarize);
     const conditions = {
-      quick,
-      rounds,
-      durationS,
-      warmupS,
-      schedule: "prime every case once; per round each baseline/case pair back to back (baseline first in even rounds); ratios within a round, medians over rounds",
+      ...scheduleConditions(plan),
       connections,
       grpc: `${connections} streams in flight on 1 h2c session`,
       entities,
@@ -478,7 +306,7 @@ async function main(): Promise<void> {
       requestJsonBytes: work.jsonBytes,
       requestProtoBytes: work.protoBytes,
       data: "2 events per entity in one 1-day tile, pushed via /push_batch with the test clock pinned; reads at the clock 36 h later (every window holds them, every feature PRESENT)",
-      openLoop: { fractionOfMax: openFraction, rateRps: openRate.rps, spin, latencyFrom: "due (scheduled) time" },
+      openLoop: { fractionOfMax: openFraction, rateRps: openRate, spin, latencyFrom: "due (scheduled) time" },
       baselines: {
         rest: "bare node http JSON echo (bench/lib/bare-echo-child.ts, BENCH_ECHO_JSON=1): reads the body, JSON.parse, replies JSON.stringify of a 3-field object",
         connect: "empty connect-node FeatureService (bench/serving/empty-connect-child.ts): connectNodeAdapter defaults, GetFeatures returns one fixed GetFeaturesResponse decoded from Tessera's own reply (same size), HTTP/1.1 and h2c listeners",
@@ -489,7 +317,6 @@ async function main(): Promise<void> {
       tesseraCommit: gitDescribe(),
       ...machine,
     };
-    const tables = renderTables(summaries, inproc);
     const condLines = [
       `service: ${conditions.service}`,
       `requests: ${conditions.metadata}; ${work.jsonBytes} B JSON, ${work.protoBytes} B protobuf; ${conditions.keys}`,
@@ -504,29 +331,23 @@ async function main(): Promise<void> {
       "req/s ratio = tessera ÷ baseline req/s in the same round; cpu/req ratio = tessera server CPU per request ÷ the baseline's (median, range over rounds);\n" +
       "srv / base µs/req = server process CPU per request (from /proc); latency = open loop, from the due time;\n" +
       "in process: CPU µs per call of request decode + handler + reply encode (empty: a fixed same-size reply), alternating, medians.";
-    process.stdout.write(`\n${title}\n\n${tables}\n\n${condLines.join("\n")}\n\n${legend}\n`);
-
-    const path = await writeResult("serving", startedAt, {
-      bench: "serving",
-      startedAt: startedAt.toISOString(),
-      conditions,
-      pairs: summaries,
-      connectPathInProcess: inproc,
-      failures: Object.fromEntries(failures),
-      measurements: ms.map((m) => ({ round: m.round, caseId: m.caseId, label: m.label, ...m.sample })),
-    });
-    const md = `# ${title}\n\n\`\`\`\n${tables}\n\`\`\`\n\n${condLines.map((l) => `- ${l}`).join("\n")}\n\n${legend.replaceAll("\n", " ")}\n`;
-    const mdPath = path.replace(/\.json$/, ".md");
-    await writeFile(mdPath, md);
-    process.stdout.write(`results: ${path}\n         ${mdPath}\n`);
+    await publishReport(
+      "serving",
+      startedAt,
+      {
+        bench: "serving",
+        startedAt: startedAt.toISOString(),
+        conditions,
+        pairs: summaries,
+        connectPathInProcess: inproc,
+        failures: Object.fromEntries(st.failures.map((f) => [f.caseId, f.reason])),
+        measurements: st.measurements.map((m) => ({ round: m.round, caseId: m.caseId, label: m.label, ...m.sample })),
+      },
+      { title, tables: renderTables(summaries, inproc), conditions: condLines, legend },
+    );
   } finally {
     await Promise.all(stops.map((s) => s()));
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -8,6 +8,8 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { FeatureService, GetFeaturesRequestSchema, GetFeaturesResponseSchema } from "../../gen/tessera/featureservice/v1/feature_service_pb.ts";
 import type { TesseraServer } from "../lib/tessera-server.ts";
+import { pushBatches, register } from "../lib/tessera-setup.ts";
+import { REST_PATH, RPC_PATH } from "./cases.ts";
 import type { EmptyConnect } from "./empty-connect.ts";
 import { FEATURES_PER_TABLE, preloadBodies, PUSH_AT_MS, READ_AT_MS, registerBody, TABLES, type GetFeaturesWorkload, type MetadataMode } from "./workload.ts";
 
@@ -28,19 +30,13 @@ export interface Prepared {
 }
 
 export async function prepareTessera(server: TesseraServer, entities: number, sampleRequest: Buffer): Promise<Prepared> {
-  await post(server, "/register", JSON.stringify(registerBody()));
+  await register(server.url, registerBody());
   await post(server, "/test/clock", JSON.stringify({ now_ms: PUSH_AT_MS }));
-  for (const body of preloadBodies(entities)) {
-    const reply = JSON.parse(await post(server, "/push_batch", body)) as { outcomes: { error?: unknown }[] };
-    const failed = reply.outcomes.find((o) => o.error !== undefined);
-    if (failed !== undefined) throw new Error(`preload: ${JSON.stringify(failed)}`);
-  }
+  await pushBatches(server.url, preloadBodies(entities), 1);
   await post(server, "/test/clock", JSON.stringify({ now_ms: READ_AT_MS }));
-  const connectJsonReply = await post(server, "/tessera.featureservice.v1.FeatureService/GetFeatures", sampleRequest);
+  const connectJsonReply = await post(server, RPC_PATH, sampleRequest);
   return { connectJsonReply };
 }
-
-const RPC = "/tessera.featureservice.v1.FeatureService/GetFeatures";
 
 /** A reply in Tecton JSON (REST) or protobuf JSON (Connect): every feature present, named when asked. */
 function checkJson(where: string, reply: unknown, metadata: MetadataMode): void {
@@ -62,10 +58,10 @@ export async function checkReplies(tesseraUrl: string, empty: EmptyConnect, work
   const proto = work.protoBodies[0]!;
   const asJson = (b: Buffer): unknown => JSON.parse(b.toString("utf8"));
   const protoJson = (b: Buffer): unknown => toJson(GetFeaturesResponseSchema, fromBinary(GetFeaturesResponseSchema, b));
-  checkJson("REST", asJson(await postTo(tesseraUrl, "/api/v1/feature-service/get-features", "application/json", json)), metadata);
+  checkJson("REST", asJson(await postTo(tesseraUrl, REST_PATH, "application/json", json)), metadata);
   for (const [who, url] of [["tessera", tesseraUrl], ["empty handler", empty.url]] as const) {
-    checkJson(`${who} Connect JSON`, asJson(await postTo(url, RPC, "application/json", json)), metadata);
-    checkJson(`${who} Connect binary`, protoJson(await postTo(url, RPC, "application/proto", proto)), metadata);
+    checkJson(`${who} Connect JSON`, asJson(await postTo(url, RPC_PATH, "application/json", json)), metadata);
+    checkJson(`${who} Connect binary`, protoJson(await postTo(url, RPC_PATH, "application/proto", proto)), metadata);
   }
   const request = fromBinary(GetFeaturesRequestSchema, proto);
   for (const [who, url] of [["tessera", tesseraUrl], ["empty handler", empty.h2cUrl]] as const) {

@@ -8,6 +8,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { GetFeaturesRequestSchema } from "../../gen/tessera/featureservice/v1/feature_service_pb.ts";
+import { grpcFrame } from "../lib/grpc.ts";
 import { rng } from "../lib/random.ts";
 
 export const EVENT = "txn";
@@ -130,10 +131,7 @@ export function getFeaturesWorkload(count: number, entities: number, metadata: M
     });
     const proto = Buffer.from(toBinary(GetFeaturesRequestSchema, message));
     protoBodies.push(proto);
-    const frame = Buffer.alloc(5 + proto.length);
-    frame.writeUInt32BE(proto.length, 1);
-    proto.copy(frame, 5);
-    grpcBodies.push(frame);
+    grpcBodies.push(grpcFrame(proto));
   }
   return { jsonBodies, protoBodies, grpcBodies, jsonBytes: jsonBodies[0]!.length, protoBytes: protoBodies[0]!.length };
 }

@@ -3,23 +3,16 @@
  * a key space of `n` entities. Zipf ranks are scattered over the key space by a fixed permutation, so
  * the hottest keys are not simply entity 0, 1, 2, ... (which would also be the first ones preloaded).
  */
-import { zipf, type Rng } from "../lib/random.ts";
+import { scatteredZipf, type Rng } from "../lib/random.ts";
 
 export type KeyDistribution = "uniform" | "zipf";
 
 /** The zipf exponent of every zipfian workload in the suite (the issue's α = 1). */
 export const ZIPF_ALPHA = 1;
 
-/** Multiplier of the rank → index permutation: a prime, so it is a bijection of 0..n-1 for n < it. */
-const SCATTER = 2_654_435_761n;
-
-/** A draw of entity indexes in [0, n). Zipf builds an n-entry table (8 B per entity) once. */
+/** A draw of entity indexes in [0, n). */
 export function keyDraw(r: Rng, n: number, dist: KeyDistribution): () => number {
-  if (dist === "uniform") return () => Math.floor(r.next() * n);
-  const z = zipf(r, n, ZIPF_ALPHA);
-  const big = BigInt(n);
-  // n < 2^32 always here, so (rank - 1) × SCATTER fits a double exactly only below 2^53: use BigInt.
-  return () => Number((BigInt(z() - 1) * SCATTER) % big);
+  return dist === "uniform" ? () => Math.floor(r.next() * n) : scatteredZipf(r, n, ZIPF_ALPHA);
 }
 
 /** "zipf α=1 over 100k" / "uniform over 1M". */

@@ -7,11 +7,11 @@
  * Run: node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning \
  *        bench/suite/main.ts [--quick] [--help]          (see bench/suite/README.md)
  */
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnBareEcho, type BareEcho } from "../lib/bare-echo.ts";
 import { spawnBareFrameEcho, type BareFrameEcho } from "../lib/bare-frame-echo.ts";
+import { gitDescribe } from "../lib/git-describe.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { TcpLoadGenerator } from "../lib/tcp-load.ts";
 import { durabilityCase } from "./cases/durability.ts";
@@ -48,16 +48,6 @@ export function planCases(o: SuiteOptions): CaseSpec[] {
   const unknown = [...only].filter((x) => !all.some((c) => c.id === x || c.group === x));
   if (unknown.length > 0) throw new Error(`--only: unknown case or group ${unknown.join(", ")}; cases: ${all.map((c) => c.id).join(", ")}`);
   return picked;
-}
-
-function gitDescribe(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
-    return dirty ? `${rev} (src has uncommitted changes)` : rev;
-  } catch {
-    return "unknown";
-  }
 }
 
 export async function runSuite(o: SuiteOptions): Promise<{ report: SuiteReport; paths: { json: string; md: string } }> {

@@ -1,6 +1,7 @@
 /** The suite's command line: full run by default, `--quick` for a smoke run (< 2 minutes). */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { positive } from "../lib/flags.ts";
 
 export interface SuiteOptions {
   readonly quick: boolean;
@@ -55,12 +56,6 @@ export const HELP = `tessera bench / npm run bench — the whole benchmark suite
   --out DIR             where the <ISO time>.json and .md go (default bench/results)
   --verbose             a line per measurement on stderr (no progress bar)
 `;
-
-function positive(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
-  return n;
-}
 
 export function parseOptions(args: readonly string[]): SuiteOptions | "help" {
   const { values: v } = parseArgs({

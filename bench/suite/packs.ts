@@ -17,8 +17,18 @@
  * Every source is deterministic: the same seed, key space and distribution give the same events.
  */
 import fraudRegistry from "../../examples/fraud/registry.json" with { type: "json" };
-import { registerBody as mediumRegisterBody, EVENT as MEDIUM_EVENT, FEATURE_NAMES as MEDIUM_FEATURES, TABLE as MEDIUM_TABLE, userKey } from "../dataplane/workload.ts";
-import { rng, type Rng } from "../lib/random.ts";
+import {
+  amount,
+  CHANNELS,
+  COUNTRIES,
+  eventData as mediumEventData,
+  registerBody as mediumRegisterBody,
+  EVENT as MEDIUM_EVENT,
+  FEATURE_NAMES as MEDIUM_FEATURES,
+  TABLE as MEDIUM_TABLE,
+  userKey,
+} from "../dataplane/workload.ts";
+import { pick, rng, type Rng } from "../lib/random.ts";
 import { keyDraw, type KeyDistribution } from "./keys.ts";
 
 export type PackId = "small" | "medium" | "fraud";
@@ -56,20 +66,16 @@ export interface Pack {
   entityEvents(i: number, entities: number, r: Rng): PackEvent[];
 }
 
-const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN", "JP", "NG", "MX", "CA"];
-const CHANNELS = ["web", "app", "pos"];
-
-function pick<T>(r: Rng, xs: readonly T[]): T {
-  return xs[Math.floor(r.next() * xs.length)] as T;
-}
-
-/** Mostly 1.00–999.99 with two decimals, so body sizes barely vary. */
-function amount(r: Rng): number {
-  return Math.round((1 + r.next() * 998.99) * 100) / 100;
-}
-
-function hex8(r: Rng): string {
-  return Math.floor(r.next() * 2 ** 32).toString(16).padStart(8, "0");
+/** A pack of one event kind keyed by user: `event(r, i)` is entity i's event, its other fields drawn from r. */
+function perUser(event: (r: Rng, user: number) => PackEvent): Pick<Pack, "source" | "entityEvents"> {
+  return {
+    source(seed, entities, dist) {
+      const r = rng(seed);
+      const users = keyDraw(r, entities, dist);
+      return () => event(r, users());
+    },
+    entityEvents: (i, _n, r) => [event(r, i)],
+  };
 }
 
 // --- small ----------------------------------------------------------------------------------------
@@ -98,31 +104,10 @@ const small: Pack = {
       },
     ],
   }),
-  source(seed, entities, dist) {
-    const r = rng(seed);
-    const users = keyDraw(r, entities, dist);
-    return () => ({ event: SMALL_EVENT, data: { user: userKey(users()) } });
-  },
-  entityEvents: (i) => [{ event: SMALL_EVENT, data: { user: userKey(i) } }],
+  ...perUser((_r, user) => ({ event: SMALL_EVENT, data: { user: userKey(user) } })),
 };
 
 // --- medium ---------------------------------------------------------------------------------------
-
-/** The data-plane bench's event shape (bench/dataplane/workload.ts), keys drawn here. */
-function mediumEvent(r: Rng, user: number): PackEvent {
-  return {
-    event: MEDIUM_EVENT,
-    data: {
-      user: userKey(user),
-      merchant: `m${String(Math.floor(r.next() * 5000)).padStart(5, "0")}`,
-      device: `d-${hex8(r)}`,
-      amt: amount(r),
-      country: pick(r, COUNTRIES),
-      channel: pick(r, CHANNELS),
-      is_online: r.next() < 0.6,
-    },
-  };
-}
 
 const medium: Pack = {
   id: "medium",
@@ -133,12 +118,8 @@ const medium: Pack = {
   realtimeFeatures: 0,
   keyKinds: ["user"],
   registerBody: () => mediumRegisterBody(),
-  source(seed, entities, dist) {
-    const r = rng(seed);
-    const users = keyDraw(r, entities, dist);
-    return () => mediumEvent(r, users());
-  },
-  entityEvents: (i, _n, r) => [mediumEvent(r, i)],
+  // The data-plane bench's events, keys drawn here.
+  ...perUser((r, user) => ({ event: MEDIUM_EVENT, data: mediumEventData(r, user) })),
 };
 
 // --- fraud ----------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { MachineFacts } from "../lib/machine.ts";
 import type { CaseResult, MemoryRow } from "./context.ts";
 import { compact as compactN } from "./keys.ts";
-import type { PairSummary, Spread, Target } from "./runner.ts";
+import type { Spread } from "../lib/stats.ts";
+import type { PairSummary, Target } from "./pairs.ts";
 
 type Align = "l" | "r";
 type Cell = string;

@@ -6,15 +6,16 @@
  *   read, 12 features of a key     vs Map.get + copy of a 12-number row
  * Reported as ops/s (1e9 ÷ ns per op), so the ratio reads like every other row: Tessera ÷ baseline.
  */
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { TS_NODE_ARGS } from "../../lib/spawn-child.ts";
+import { newRoundsState, paired, type BenchCase } from "../../lib/rounds.ts";
+import type { Sample } from "../../lib/sample.ts";
+import { runJsonChild } from "../../lib/json-child.ts";
 import type { CaseResult, CaseSpec, SuiteContext } from "../context.ts";
 import { unmeasured } from "../context.ts";
 import type { EngineChildResult } from "../engine-child.ts";
 import { compact } from "../keys.ts";
 import type { SuiteOptions } from "../options.ts";
-import { summarize, type PairRunState, type PairSpec, type Sample } from "../runner.ts";
+import { summarize, type PairSpec } from "../pairs.ts";
 import { childEnv } from "../servers.ts";
 
 const CHILD = fileURLToPath(new URL("../engine-child.ts", import.meta.url));
@@ -30,7 +31,7 @@ function sampleOf(ns: number): Sample {
     serverUsPerOp: ns / 1000,
     errors: 0,
     firstError: null,
-    sendLagP99Us: null,
+    open: null,
     reply: null,
     replyBytes: null,
   };
@@ -58,33 +59,32 @@ export function engineCase(o: SuiteOptions): CaseSpec {
       ctx.hooks.onStart?.("engine apply and read (child process)");
       let r: EngineChildResult;
       try {
-        const stdout = await new Promise<string>((resolve, reject) =>
-          execFile(process.execPath, [...TS_NODE_ARGS, CHILD, String(events), String(entities), String(rounds)], { env: childEnv(), maxBuffer: 1 << 20, timeout: 15 * 60_000 }, (err, out, errOut) =>
-            err !== null ? reject(new Error(`${err.message.split("\n")[0]} ${String(errOut).trim().split("\n").slice(-2).join(" | ")}`)) : resolve(out),
-          ),
-        );
-        r = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as EngineChildResult;
+        r = await runJsonChild<EngineChildResult>(CHILD, [String(events), String(entities), String(rounds)], { env: childEnv(), timeoutMs: 15 * 60_000, what: "engine child failed" });
       } catch (e) {
-        return unmeasured({ id, group: "engine", title, workload }, `engine child failed: ${(e as Error).message}`, titles);
+        return unmeasured({ id, group: "engine", title, workload }, (e as Error).message, titles);
       } finally {
         ctx.hooks.onDone?.();
       }
-      const st: PairRunState = { measurements: [], failures: new Map() };
+      // Measured in the child: the rounds are recorded as if the suite's schedule had run them.
+      const st = newRoundsState();
+      const never = () => Promise.reject(new Error("measured in the child"));
+      const recorded = (c: BenchCase, ns: readonly number[]) => ns.forEach((x, round) => st.measurements.push({ round, caseId: c.id, label: c.label, sample: sampleOf(x) }));
       const pairs: PairSpec[] = r.series.map((s, i) => {
         const pairId = titles[i]?.id ?? s.id;
-        s.subjectNs.forEach((ns, round) => st.measurements.push({ pairId, side: "subject", round, sample: sampleOf(ns) }));
-        s.baselineNs.forEach((ns, round) => st.measurements.push({ pairId, side: "baseline", round, sample: sampleOf(ns) }));
-        const never = () => Promise.reject(new Error("measured in the child"));
+        const subject: BenchCase = { id: `${pairId}/tessera`, label: s.title, run: never };
+        const baseline: BenchCase = { id: `${pairId}/baseline`, label: s.id.startsWith("engine-read") ? "Map.get + copy of the row" : "Map.get + Map.set counter, same keys", run: never };
+        recorded(subject, s.subjectNs);
+        recorded(baseline, s.baselineNs);
         return {
           id: pairId,
           title: titles[i]?.title ?? s.title,
           metric: "throughput",
-          subject: { label: s.title, run: never },
-          baseline: { label: s.id.startsWith("engine-read") ? "Map.get + copy of the row" : "Map.get + Map.set counter, same keys", run: never },
+          subject,
+          baseline,
           ...(s.id === "engine-apply-12" ? { target: { kind: "us-max" as const, value: 1 } } : {}),
         };
       });
-      for (const p of pairs) ctx.hooks.onResult?.(`${p.id}: ${st.measurements.filter((m) => m.pairId === p.id && m.side === "subject").map((m) => Math.round(m.sample.serverUsPerOp! * 1000)).join(", ")} ns/op`);
+      for (const p of pairs) ctx.hooks.onResult?.(`${p.id}: ${paired(st, p).subject.map((x) => Math.round((x.serverUsPerOp as number) * 1000)).join(", ")} ns/op`);
       return {
         id,
         group: "engine",

@@ -10,40 +10,28 @@
  * since the Redis design moves the feature computation into the client.
  * Skipped, and said so, when redis-server is not installed.
  */
+import { checkAck, checkRowOf } from "../../dataplane/cases.ts";
+import { getWorkload } from "../../dataplane/workload.ts";
 import { OP_GET_RESPONSE, OP_PUSH } from "../../lib/frames.ts";
+import type { Timing } from "../../lib/rounds.ts";
+import { sampleOf } from "../../lib/sample.ts";
+import { closedLoop, frameTape, type Tape } from "../../lib/tape-loads.ts";
+import { register } from "../../lib/tessera-setup.ts";
 import { findRedisServer, startRedis, type RedisServer } from "../../redis/redis-server.ts";
-import { ioredisAvailable, RedisLoadGenerator, type RedisLoadResult } from "../../redis/redis-load.ts";
+import { ioredisAvailable, RedisLoadGenerator } from "../../redis/redis-load.ts";
 import { COMMANDS_PER_PUSH, COMMANDS_PER_READ } from "../../redis/features.ts";
-import { measurePairs, pairSteps, unmeasured, type CaseResult, type CaseSpec, type SuiteContext } from "../context.ts";
+import { firstLine, measureCase, pairSteps, unmeasured, type CaseResult, type CaseSpec, type SuiteContext } from "../context.ts";
 import { compact, describeKeys } from "../keys.ts";
 import type { SuiteOptions } from "../options.ts";
 import { MEDIUM_TABLE, PACKS, userKey } from "../packs.ts";
-import { fromTcpLoad, type PairSpec, type Sample, type Timing } from "../runner.ts";
+import type { PairSpec } from "../pairs.ts";
 import { track } from "../children.ts";
 import { childEnv, startTessera, type SuiteServer } from "../servers.ts";
-import { checkAck, checkRowOf, getTapes, preload, preloadBodies, pushTapes, register } from "../workloads.ts";
+import { preloadPack, pushTapes } from "../workloads.ts";
 
 /** Features compared between the two implementations (the sketches, p95 and max, are not exact in both). */
 const PARITY = ["cnt", "amt_sum", "cnt_1h", "cnt_1d", "amt_sum_1h", "amt_sum_1d", "merchants_1d", "amt_max_1d"];
 const PARITY_KEYS = 20;
-
-function fromRedis(r: RedisLoadResult): Sample {
-  const o = r.observed[0];
-  return {
-    opsPerS: r.opsPerS,
-    p50Us: r.latency.p50Us,
-    p99Us: r.latency.p99Us,
-    p999Us: r.latency.p999Us,
-    clientCpuPct: r.clientCpuPct,
-    serverCpuPct: o?.cpuPct ?? null,
-    serverUsPerOp: o?.cpuUsPerRequest ?? null,
-    errors: r.errors,
-    firstError: r.firstError,
-    sendLagP99Us: null,
-    reply: r.sample,
-    replyBytes: null,
-  };
-}
 
 function close(a: unknown, b: unknown): boolean {
   const x = typeof a === "number" ? a : a === null || a === undefined ? 0 : Number(a);
@@ -82,10 +70,10 @@ export function redisCase(o: SuiteOptions): CaseSpec {
         const failed = started.find((r) => r.status === "rejected");
         if (failed !== undefined || redis === undefined || tessera === undefined || gen === undefined) throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error("start failed");
         const pushTape = pushTapes(pack, o.tapeEvents, entities, "zipf", 7);
-        const getTape = getTapes(MEDIUM_TABLE, userKey, o.tapeEvents, entities, "uniform", 13);
+        const getTape = getWorkload(o.tapeEvents, entities, 13);
         await register(tessera.url, pack.registerBody());
         const t0 = performance.now();
-        const [tPre, rPre] = await Promise.all([preload(tessera.url, preloadBodies(pack, entities, 2000, 11)), gen.preload({ kind: "preload", host: redis.host, port: redis.port, entities, seed: 11 })]);
+        const [tPre, rPre] = await Promise.all([preloadPack(tessera.url, pack, entities), gen.preload({ kind: "preload", host: redis.host, port: redis.port, entities, seed: 11 })]);
         ctx.log(`${id}: preloaded ${tPre} events into Tessera and ${rPre} into Redis in ${Math.round(performance.now() - t0)} ms`);
         // Parity: the two implementations must hold the same features for the same events.
         const keys = Array.from({ length: Math.min(PARITY_KEYS, entities) }, (_x, i) => userKey(Math.floor((i * entities) / Math.min(PARITY_KEYS, entities))));
@@ -101,52 +89,44 @@ export function redisCase(o: SuiteOptions): CaseSpec {
         ctx.log(`${id}: parity ${parity}`);
         ctx.step(`${id}: setup`);
 
-        const pushPath = ctx.gen.saveTape(pushTape.tcpTape);
-        const getPath = ctx.gen.saveTape(getTape.tcpTape);
         const srv = tessera;
         const rs = redis;
         const rg = gen;
-        const tess = (tapePath: string, expectOp: number) => (t: Timing) =>
-          ctx.gen.run({ kind: "closed", ...srv.tcpAddr, connections: o.connections, depth: o.redisDepth, ...t, tapePath, expectOp, observePids: [srv.pid] }).then(fromTcpLoad);
+        const tess = (tape: Tape) => closedLoop(ctx.gen, tape, { addr: srv.tcpAddr, pid: srv.pid }, o.connections, o.redisDepth);
         const red = (kind: "push" | "read", dist: "zipf" | "uniform", seed: number) => (t: Timing) =>
           rg
             .run({ kind, host: rs.host, port: rs.port, connections: o.connections, depth: o.redisDepth, ...t, entities, dist, seed, tapeEvents: o.tapeEvents, observePids: [rs.pid] })
-            .then(fromRedis);
+            .then((r) => sampleOf(r.opsPerS, r, r.sample));
         const features = pack.tables[0]!.features;
+        const versus = { metric: "throughput", totalCpu: true, ratioLabel: "Tessera ÷ Redis" } as const;
         const pairs: PairSpec[] = [
           {
-            id: titles[0]!.id, title: titles[0]!.title, metric: "throughput", totalCpu: true, ratioLabel: "Tessera ÷ Redis",
-            subject: { label: "tessera TCP PUSH msgpack", run: tess(pushPath, OP_PUSH), check: checkAck },
-            baseline: { label: `redis-server ${rs.version}, ioredis pipeline of ${COMMANDS_PER_PUSH} commands per event`, run: red("push", "zipf", 7) },
+            id: titles[0]!.id, title: titles[0]!.title, ...versus,
+            subject: { id: "tessera-push", label: "tessera TCP PUSH msgpack", run: tess(frameTape(ctx.gen, pushTape.tcpTape, OP_PUSH)), check: checkAck },
+            baseline: { id: "redis-push", label: `redis-server ${rs.version}, ioredis pipeline of ${COMMANDS_PER_PUSH} commands per event`, run: red("push", "zipf", 7) },
           },
           {
-            id: titles[1]!.id, title: titles[1]!.title, metric: "throughput", totalCpu: true, ratioLabel: "Tessera ÷ Redis",
-            subject: { label: "tessera TCP GET msgpack", run: tess(getPath, OP_GET_RESPONSE), check: checkRowOf(features, "Tessera get") },
-            baseline: { label: `redis-server ${rs.version}, ioredis pipeline of ${COMMANDS_PER_READ} commands per read`, run: red("read", "uniform", 13), check: checkRowOf(features, "Redis read") },
+            id: titles[1]!.id, title: titles[1]!.title, ...versus,
+            subject: { id: "tessera-read", label: "tessera TCP GET msgpack", run: tess(frameTape(ctx.gen, getTape.tcpTape, OP_GET_RESPONSE)), check: checkRowOf(features, "Tessera get") },
+            baseline: { id: "redis-read", label: `redis-server ${rs.version}, ioredis pipeline of ${COMMANDS_PER_READ} commands per read`, run: red("read", "uniform", 13), check: checkRowOf(features, "Redis read") },
           },
         ];
-        const summaries = await measurePairs(ctx, pairs);
-        return {
-          ...spec,
-          skipped: null,
-          conditions: {
-            features: pack.summary,
-            redisDesign:
-              "per event: HINCRBY + HINCRBYFLOAT + EXPIRE on a 5-min bucket hash (1h = 12 buckets) and on a 1-h bucket hash (1d = 24 buckets); HINCRBY + HINCRBYFLOAT on a lifetime hash; " +
-              "ZADD + ZREMRANGEBYSCORE + EXPIRE on an events sorted set (max 1h/1d, exact p95 1d in the client) and on a merchant sorted set (distinct 1d by ZCOUNT). " +
-              `Read: ${COMMANDS_PER_READ} commands (HMGET per bucket, HMGET lifetime, ZRANGEBYSCORE, ZCOUNT) reduced in the client (bench/redis/features.ts)`,
-            redisServer: `redis-server ${rs.version} ${rs.args.join(" ")}`,
-            redisClient: `ioredis (separate process, bench/redis/redis-load-child.ts): ${o.connections} connections × ${o.redisDepth} pipelines in flight, one pipeline per push or read`,
-            tessera: `tessera ${srv.flags.join(" ")}; out-of-process generator (bench/lib/tcp-load-child.ts): ${o.connections} TCP connections × depth ${o.redisDepth}, pre-encoded msgpack frames`,
-            preload: `every entity: one event on both (Tessera via /push_batch: ${tPre}, Redis via pipelined pushes: ${rPre})`,
-            keys: `pushes ${describeKeys("zipf", entities)} (the same ${o.tapeEvents} seeded events on both); reads ${describeKeys("uniform", entities)} (the same keys)`,
-            parity,
-            cpu: "srv µs/op: redis-server's or Tessera's CPU per op; total µs/op adds the load generator's CPU (ioredis does the feature work for Redis; Tessera's generator only sends pre-encoded frames)",
-          },
-          pairs: summaries,
-        };
+        return await measureCase(ctx, spec, pairs, {
+          features: pack.summary,
+          redisDesign:
+            "per event: HINCRBY + HINCRBYFLOAT + EXPIRE on a 5-min bucket hash (1h = 12 buckets) and on a 1-h bucket hash (1d = 24 buckets); HINCRBY + HINCRBYFLOAT on a lifetime hash; " +
+            "ZADD + ZREMRANGEBYSCORE + EXPIRE on an events sorted set (max 1h/1d, exact p95 1d in the client) and on a merchant sorted set (distinct 1d by ZCOUNT). " +
+            `Read: ${COMMANDS_PER_READ} commands (HMGET per bucket, HMGET lifetime, ZRANGEBYSCORE, ZCOUNT) reduced in the client (bench/redis/features.ts)`,
+          redisServer: `redis-server ${rs.version} ${rs.args.join(" ")}`,
+          redisClient: `ioredis (separate process, bench/redis/redis-load-child.ts): ${o.connections} connections × ${o.redisDepth} pipelines in flight, one pipeline per push or read`,
+          tessera: `tessera ${srv.flags.join(" ")}; out-of-process generator (bench/lib/tcp-load-child.ts): ${o.connections} TCP connections × depth ${o.redisDepth}, pre-encoded msgpack frames`,
+          preload: `every entity: one event on both (Tessera via /push_batch: ${tPre}, Redis via pipelined pushes: ${rPre})`,
+          keys: `pushes ${describeKeys("zipf", entities)} (the same ${o.tapeEvents} seeded events on both); reads ${describeKeys("uniform", entities)} (the same keys)`,
+          parity,
+          cpu: "srv µs/op: redis-server's or Tessera's CPU per op; total µs/op adds the load generator's CPU (ioredis does the feature work for Redis; Tessera's generator only sends pre-encoded frames)",
+        });
       } catch (e) {
-        return unmeasured(spec, `setup failed: ${(e as Error).message.split("\n")[0]}`, titles);
+        return unmeasured(spec, `setup failed: ${firstLine(e)}`, titles);
       } finally {
         await Promise.all([gen?.close(), tessera?.stop(), redis?.stop()]);
       }
