@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { formatAddress, type ListenAddress, type TesseraConfig } from "./config.ts";
-import { Engine } from "./engine/index.ts";
+import type { Engine } from "./engine/index.ts";
 import { TesseraError } from "./errors/tessera-error.ts";
 import { beavaError } from "./errors/wire-errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -18,10 +18,6 @@ import { featureServiceImpl } from "./transport/connect/feature-service.ts";
 import { workspaceServiceImpl } from "./transport/connect/workspace-service.ts";
 import { TcpServer } from "./transport/tcp/tcp-server.ts";
 import { systemClock, TestClock } from "./service/clock.ts";
-import { MemoryCommandLog, type CommandLog } from "./service/command-log.ts";
-import { FileCommandLog } from "./storage/file-command-log.ts";
-import { PrometheusLogMetrics } from "./storage/log-metrics.ts";
-import { join } from "node:path";
 import { DataPlane } from "./service/data-plane.ts";
 import { FeatureServing } from "./service/feature-serving.ts";
 import { Workspaces } from "./service/workspaces.ts";
@@ -30,7 +26,9 @@ import { Authenticator } from "./auth/authenticator.ts";
 import { AuthAdmin } from "./service/auth-admin.ts";
 import { AuditLog } from "./service/auth-audit.ts";
 import { loadBootKeys } from "./service/auth-bootstrap.ts";
-import { ControlPlane, ControlPlaneWriter, replayCommand } from "./service/auth-control-plane.ts";
+import { ControlPlaneWriter } from "./service/auth-control-plane.ts";
+import { openDurableState } from "./service/durable-state.ts";
+import type { Snapshotter } from "./service/snapshotter.ts";
 import { AccessControl } from "./service/authorization.ts";
 import { Secrets } from "./service/secrets-service.ts";
 import { authGate, authServiceImpl } from "./transport/connect/auth-service.ts";
@@ -64,22 +62,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new ServerMetrics();
-  const engine = new Engine();
   const health = new HealthState(TESSERA_SERVICES.map((s) => s.typeName));
   const testClock = config.testMode ? new TestClock() : undefined;
   const clock = testClock ?? systemClock;
   let ready = false;
   // Auth and secrets (DESIGN §6): keys first, then the control-plane state the log replays into.
   const keys = loadBootKeys(config, logger);
-  const controlPlane = new ControlPlane();
+  const state = await openDurableState({
+    config,
+    clock,
+    logger,
+    metrics,
+    onLogFailure: () => {
+      ready = false;
+      health.setAll(ServingStatus.NOT_SERVING);
+    },
+  });
+  const { engine, controlPlane, log } = state;
   const authRequired = config.auth === "required";
   const access = new AccessControl(authRequired, controlPlane.auth);
   const authenticator = authRequired ? new Authenticator(controlPlane.auth, keys.adminKey) : undefined;
   const audit = new AuditLog(logger);
-  const log = await openCommandLog(config, engine, controlPlane, metrics, logger, () => {
-    ready = false;
-    health.setAll(ServingStatus.NOT_SERVING);
-  });
   const serving = new FeatureServing({ engine, clock, access });
   const plane = new DataPlane({ engine, log, clock, testClock, serverVersion: SERVER_VERSION, onRegistryPlanned: (_ws, next) => serving.prepareRegistry(next), access });
   const controlWriter = new ControlPlaneWriter(controlPlane, log, clock);
@@ -123,6 +126,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     isReady: () => ready,
     registry: () => registrySummary(engine),
+    ...(state.snapshotter === undefined ? {} : { snapshot: () => snapshotNow(state.snapshotter!) }),
   });
 
   const tcp =
@@ -158,7 +162,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await drained;
       clearTimeout(endStreams);
       shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
-      await closeLog(log, logger);
+      await state.close();
       await admin.close();
       logger.info("shutdown complete");
       logger.flush();
@@ -169,38 +173,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return { http: httpAddr, tcp: tcpAddr, admin: adminAddr, metrics, readyLine, close };
 }
 
-/**
- * The command log: none in memory-only mode; otherwise `<data-dir>/log`, replayed into the engine
- * (with each command's recorded time) before any listener opens, so /ready means recovered.
- */
-async function openCommandLog(config: TesseraConfig, engine: Engine, controlPlane: ControlPlane, metrics: ServerMetrics, logger: Logger, onFailure: () => void): Promise<CommandLog> {
-  if (config.memoryOnly) return new MemoryCommandLog();
-  const log = await FileCommandLog.open({
-    dir: join(config.dataDir, "log"),
-    fsync: config.fsync,
-    onRecord: (r) => replayCommand(engine, controlPlane, r.command, r.lsn, r.now),
-    metrics: new PrometheusLogMetrics(metrics.registry),
-    onFailure: (err, cause) => {
-      logger.error({ err: cause }, `${err.message}: refusing writes until restart`);
-      onFailure();
-    },
-  });
-  const r = log.recovery;
-  logger.info({ replayed: r.replayed, lastLsn: r.lastValidLsn, durationMs: Math.round(r.durationMs) }, "command log recovered");
-  if (r.damage !== undefined) {
-    logger.warn({ reason: r.damage.reason, file: r.damage.file, offset: r.damage.offset, droppedBytes: r.damage.droppedBytes, quarantined: r.damage.quarantined }, "command log damaged: replay stopped at the first bad record; the rest is quarantined");
-  }
-  if (r.gaps.length > 0) logger.error({ gaps: r.gaps }, "command log has gaps: records are missing");
-  return log;
-}
-
-async function closeLog(log: CommandLog, logger: Logger): Promise<void> {
-  if (!(log instanceof FileCommandLog)) return;
-  try {
-    await log.close();
-  } catch (err) {
-    logger.error({ err }, "command log did not close cleanly");
-  }
+/** The admin POST /snapshot body: what was written, or the snapshot the state already matches. */
+async function snapshotNow(snapshotter: Snapshotter): Promise<{ written: boolean; lsn: number; bytes?: number; duration_ms?: number; max_pause_ms?: number }> {
+  const info = await snapshotter.snapshot();
+  if (info === undefined) return { written: false, lsn: snapshotter.snapshotLsn };
+  return { written: true, lsn: info.lsn, bytes: info.bytes, duration_ms: Math.round(info.durationMs), max_pause_ms: Number(info.maxPauseMs.toFixed(3)) };
 }
 
 /** The admin /registry body: per workspace, whether it is live, its registry version and node count. */

@@ -30,6 +30,9 @@ before(async () => {
   }
   await client.close();
   assert.equal(await server.stop(), 0);
+  // The shutdown wrote a snapshot holding every push; these tests are about the log alone, so
+  // recovery must start from the log (snapshot damage is test/durability/snapshot-recovery.test.ts).
+  rmSync(join(pristine, "snapshots"), { recursive: true, force: true });
 });
 after(() => rmSync(pristine, { recursive: true, force: true }));
 

@@ -24,6 +24,8 @@ export interface DurableOptions {
   readonly fileSizeLimitKiB?: number;
   /** Runs the server as this user and group id (a root test run cannot otherwise be denied a directory). */
   readonly uid?: number;
+  /** --snapshot-interval-ms; default: the server's (30 s, i.e. only the snapshot on SIGTERM in a test). */
+  readonly snapshotIntervalMs?: number;
 }
 
 export interface DurableServer extends SpawnedServer {
@@ -64,6 +66,7 @@ function launch(dataDir: string, options: DurableOptions): Launched {
     ...["--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
     // Info level: the recovery lines are part of what the tests check.
     ...["--data-dir", dataDir, "--fsync", options.fsync ?? "always", "--log-level", "info"],
+    ...(options.snapshotIntervalMs === undefined ? [] : ["--snapshot-interval-ms", String(options.snapshotIntervalMs)]),
   ];
   // TESSERA_* variables of the calling shell would change the configuration under test.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_")));

@@ -9,9 +9,11 @@ export interface AdminSources {
   isReady(): boolean;
   /** Registry summary served on /registry. */
   registry(): unknown;
+  /** POST /snapshot: takes a snapshot now; absent in memory-only mode (404). */
+  snapshot?(): Promise<unknown>;
 }
 
-/** The admin listener: GET /health, /ready, /metrics, /registry on their own port. */
+/** The admin listener: GET /health, /ready, /metrics, /registry and POST /snapshot on their own port. */
 export class AdminServer {
   private readonly server: http.Server;
 
@@ -23,6 +25,13 @@ export class AdminServer {
         res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
         res.end(text);
       };
+      if (path === "/snapshot" && req.method === "POST" && sources.snapshot !== undefined) {
+        sources.snapshot().then(
+          (body) => json(200, body),
+          (err: unknown) => json(503, { error: { code: "unavailable", message: `snapshot failed: ${(err as Error).message}` } }),
+        );
+        return;
+      }
       if (req.method !== "GET") return json(405, { error: { code: "method_not_allowed", method: req.method, path } });
       switch (path) {
         case "/health":
