@@ -29,7 +29,7 @@ export interface ModeServer extends ReadyChild {
  */
 const COMPILE_CACHE = process.env["NODE_COMPILE_CACHE"] ?? join(tmpdir(), "tessera-bench-compile-cache");
 
-export async function spawnMode(mode: StorageMode, dataDir: string, logLevel = "warn"): Promise<ModeServer> {
+export async function spawnMode(mode: StorageMode, dataDir: string, logLevel = "warn", extraArgs: readonly string[] = []): Promise<ModeServer> {
   const storage = mode === "memory-only" ? ["--memory-only"] : ["--data-dir", dataDir, "--fsync", mode];
   const args = [
     ...TS_NODE_ARGS,
@@ -38,6 +38,7 @@ export async function spawnMode(mode: StorageMode, dataDir: string, logLevel = "
     ...["--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
     ...["--auth", "off", "--log-level", logLevel],
     ...storage,
+    ...extraArgs,
   ];
   // TESSERA_* variables from the caller's shell would silently change the configuration under test.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TESSERA_")));

@@ -113,6 +113,11 @@ test("a snapshot taken while pushes keep arriving (every 50 ms) holds exactly th
   }
   await client.close();
   assert.ok(((await metric(server, "tessera_snapshot_last_max_pause_seconds")) ?? Infinity) < 1, "slices are short");
+  // On demand through the admin listener: a snapshot at the last LSN, then nothing left to write.
+  const onDemand = async (): Promise<any> => (await fetch(`${server.adminUrl}/snapshot`, { method: "POST" })).json();
+  const first = await onDemand();
+  assert.ok(first.lsn === 1 + sent.length && (first.written === false || first.bytes > 0), JSON.stringify(first));
+  assert.deepEqual(await onDemand(), { written: false, lsn: 1 + sent.length });
   await server.kill();
 
   // Recovery from the newest periodic snapshot (not a shutdown one) plus the log after it.

@@ -9,7 +9,7 @@ export interface AdminSources {
   isReady(): boolean;
   /** Registry summary served on /registry. */
   registry(): unknown;
-  /** POST /snapshot: takes a snapshot now; absent in memory-only mode (404). */
+  /** POST /snapshot: takes a snapshot now; absent in memory-only mode (then 405 like any non-GET). */
   snapshot?(): Promise<unknown>;
 }
 
