@@ -114,22 +114,7 @@ export function distinctMerge(into: DistinctCounter, from: DistinctCounter): voi
   const a = into.hashes as number[];
   const na = into.n;
   const union = doubles(na + nb);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < na && j < nb) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x < y) union[n++] = a[i++]!;
-    else if (y < x) union[n++] = b[j++]!;
-    else {
-      union[n++] = x;
-      i++;
-      j++;
-    }
-  }
-  while (i < na) union[n++] = a[i++]!;
-  while (j < nb) union[n++] = b[j++]!;
+  const n = mergeUnique(a, na, b, nb, union);
   if (n > into.threshold) {
     promote(into, union, n);
     return;
@@ -146,7 +131,7 @@ let singleScratch = new Float64Array(64);
 const hllScratch = new Map<number, Hll>();
 
 /** Sorted union (without repeats) of a[0..na) and b[0..nb) into out; returns its length. */
-function mergeUnique(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, out: Float64Array): number {
+function mergeUnique(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, out: number[] | Float64Array): number {
   let i = 0;
   let j = 0;
   let n = 0;

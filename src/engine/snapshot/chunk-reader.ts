@@ -39,20 +39,20 @@ export class ChunkReader {
     return this.pos === this.end;
   }
 
-  private need(n: number): void {
+  /** Moves past the next `n` bytes (bounds-checked); returns where they start. */
+  private take(n: number): number {
     if (n > this.end - this.pos) throw snapshotError("a record runs past the end of its chunk");
+    const at = this.pos;
+    this.pos += n;
+    return at;
   }
 
   u8(): number {
-    this.need(1);
-    return this.buf[this.pos++]!;
+    return this.buf[this.take(1)]!;
   }
 
   u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.view.getUint32(this.take(4), true);
   }
 
   varuint(): number {
@@ -75,19 +75,14 @@ export class ChunkReader {
   }
 
   f64(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    return this.view.getFloat64(this.take(8), true);
   }
 
   string(): string {
     const h = this.varuint();
     const enc = h % 4;
     const len = (h - enc) / 4;
-    this.need(len);
-    const from = this.pos;
-    this.pos += len;
+    const from = this.take(len);
     if (enc === STR_ASCII) return this.buf.toString("latin1", from, from + len);
     if (enc === STR_UTF8) return this.buf.toString("utf8", from, from + len);
     if (enc === STR_UTF16 && len % 2 === 0) return this.buf.toString("utf16le", from, from + len);
@@ -96,19 +91,14 @@ export class ChunkReader {
 
   /** `n` raw f64 into out[0..n). */
   doubles(out: number[] | Float64Array, n: number): void {
-    this.need(8 * n);
     const v = this.view;
-    const p = this.pos;
+    const p = this.take(8 * n);
     for (let i = 0; i < n; i++) out[i] = v.getFloat64(p + 8 * i, true);
-    this.pos += 8 * n;
   }
 
   /** A copy of the next `n` bytes. */
   bytes(n: number): Uint8Array {
-    this.need(n);
-    const out = new Uint8Array(n);
-    out.set(this.buf.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return out;
+    const p = this.take(n);
+    return new Uint8Array(this.buf.subarray(p, p + n));
   }
 }

@@ -2,16 +2,16 @@ import { crc32 } from "node:zlib";
 import { CHUNK_HEADER_BYTES, CHUNK_TARGET_BYTES, CHUNK_TRAILER_BYTES, FLAG_LAST, FORMAT_VERSION, MAGIC, STR_ASCII, STR_UTF16, STR_UTF8 } from "./format.ts";
 
 /**
- * Writes the snapshot byte stream (format.ts) straight into chunk buffers: primitives are appended
- * to the open chunk, `endRecord` seals it once it reached the target size, and sealed chunks wait in
- * `take()` for the caller. Each chunk is a fresh buffer the caller owns.
- */
-/**
  * Room beyond the target in a new chunk buffer: the record that crosses the target usually ends
  * within it, so a chunk is one allocation, not a doubling and a copy.
  */
 const SLACK_BYTES = 64 * 1024;
 
+/**
+ * Writes the snapshot byte stream (format.ts) straight into chunk buffers: primitives are appended
+ * to the open chunk, `endRecord` seals it once it reached the target size, and sealed chunks wait in
+ * `take()` for the caller. Each chunk is a fresh buffer the caller owns.
+ */
 export class ChunkWriter {
   private buf: Buffer = newChunkBuffer(CHUNK_TARGET_BYTES + SLACK_BYTES);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);

@@ -1,3 +1,4 @@
+import { featureAccs } from "../state/layout.ts";
 import type { Inheritance, TableLayout } from "../state/layout.ts";
 
 /**
@@ -9,13 +10,7 @@ import type { Inheritance, TableLayout } from "../state/layout.ts";
  * accumulators as the original engine would.
  */
 export function inheritanceOf(layout: TableLayout): Inheritance {
-  const accOf = new Map<number, { id: string; kind: number }>();
-  layout.features.forEach((f, i) => {
-    if (f.accOffset < 0) return;
-    const acc = layout.groups[f.group]!.accs.find((a) => a.offset === f.accOffset)!;
-    accOf.set(i, { id: acc.id, kind: acc.kind });
-  });
-  return { generation: layout.generation, accOf };
+  return { generation: layout.generation, accOf: featureAccs(layout) };
 }
 
 /**

@@ -58,11 +58,7 @@ export class DedupeCache {
   }
 
   record(event: string, key: string, ack: number, now: number, windowMs: number): void {
-    let gens = this.byEvent.get(event);
-    if (gens === undefined) {
-      gens = [new Map()];
-      this.byEvent.set(event, gens);
-    }
+    const gens = this.gensOf(event);
     const last = gens.length - 1;
     for (let i = 0; i < last; i++) {
       if (gens[i]!.has(key)) {
@@ -199,11 +195,16 @@ export class DedupeCache {
 
   /** Appends a restored entry (snapshot/restore.ts); entries come in their original order. */
   load(event: string, key: string, ack: number, expiresAt: number): void {
+    this.gensOf(event)[0]!.set(key, { ack, expiresAt });
+  }
+
+  /** The generations of `event`, created (one, empty) on first use. */
+  private gensOf(event: string): Map<string, DedupeEntry>[] {
     let gens = this.byEvent.get(event);
     if (gens === undefined) {
       gens = [new Map()];
       this.byEvent.set(event, gens);
     }
-    gens[0]!.set(key, { ack, expiresAt });
+    return gens;
   }
 }

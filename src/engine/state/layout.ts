@@ -196,6 +196,17 @@ export interface Inheritance {
   readonly accOf: ReadonlyMap<number, { readonly id: string; readonly kind: number }>;
 }
 
+/** Feature index → the id and kind of the accumulator its slot reads (features without one are absent). */
+export function featureAccs(layout: TableLayout): Map<number, { id: string; kind: number }> {
+  const accOf = new Map<number, { id: string; kind: number }>();
+  layout.features.forEach((f, i) => {
+    if (f.accOffset < 0) return;
+    const acc = layout.groups[f.group]!.accs.find((a) => a.offset === f.accOffset)!;
+    accOf.set(i, { id: acc.id, kind: acc.kind });
+  });
+  return accOf;
+}
+
 /** Compiles a table's features (declared order) into its layout. */
 export function buildLayout(specs: readonly AggregationSpec[], inherit?: Inheritance): TableLayout {
   const generation = inherit?.generation ?? 0;

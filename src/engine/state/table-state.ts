@@ -4,7 +4,7 @@ import type { Row, Value } from "../types.ts";
 import { featureInfo } from "./feature-runtime.ts";
 import type { FeatureInfo } from "./feature-runtime.ts";
 import { compileKeyExtractor } from "./keys.ts";
-import { LAST_SEEN, OBJ_SLOT } from "./layout.ts";
+import { featureAccs, LAST_SEEN, OBJ_SLOT } from "./layout.ts";
 import type { Inheritance, TableLayout } from "./layout.ts";
 import { migrateEntity } from "./migrate.ts";
 import { TableRuntime } from "./table-runtime.ts";
@@ -174,9 +174,8 @@ export class TableState {
     if (f !== null) {
       for (const [k, nums] of f.rest) {
         if (this.isCold(nums, now)) {
-          f.sink.entity(k, nums, this.objsOf(nums));
+          this.writeOut(f, k, nums);
           this.runtime.release(nums);
-          f.rest.delete(k);
           n++;
         }
       }
@@ -187,8 +186,10 @@ export class TableState {
 
   // Snapshots (snapshot/engine-snapshot.ts).
 
-  private objsOf(nums: readonly number[]): readonly unknown[] | null {
-    return this.runtime.layout.objCount > 0 ? this.runtime.pool.of(nums) : null;
+  /** Writes frozen entity `key` to the snapshot and takes it out of `rest` (the caller moves or drops it). */
+  private writeOut(f: Frozen, key: string, nums: number[]): void {
+    f.sink.entity(key, nums, this.runtime.cursor(nums).objs);
+    f.rest.delete(key);
   }
 
   /** Starts copy-on-write: every entity that exists now will be written to `sink` exactly once. */
@@ -209,8 +210,7 @@ export class TableState {
         return false;
       }
       const [k, nums] = r.value;
-      f.sink.entity(k, nums, this.objsOf(nums));
-      f.rest.delete(k);
+      this.writeOut(f, k, nums);
       this.entities.set(k, nums);
     }
     return true;
@@ -235,8 +235,7 @@ export class TableState {
     const f = this.frozen!;
     const nums = f.rest.get(key);
     if (nums === undefined) return undefined;
-    f.sink.entity(key, nums, this.objsOf(nums));
-    f.rest.delete(key);
+    this.writeOut(f, key, nums);
     this.entities.set(key, nums);
     return nums;
   }
@@ -266,13 +265,11 @@ export class TableState {
       const i = oldIndex.get(a.feature);
       return i !== undefined && oldLayout.features[i]!.spec.key === a.key ? i : -1;
     });
+    const oldAccs = featureAccs(oldLayout);
     const accOf = new Map<number, { id: string; kind: number }>();
     map.forEach((i, j) => {
-      if (i < 0) return;
-      const f = oldLayout.features[i]!;
-      if (f.accOffset < 0) return;
-      const acc = oldLayout.groups[f.group]!.accs.find((a) => a.offset === f.accOffset)!;
-      accOf.set(j, { id: acc.id, kind: acc.kind });
+      const acc = oldAccs.get(i);
+      if (acc !== undefined) accOf.set(j, acc);
     });
     const next = new TableState(table, { generation: oldLayout.generation + 1, accOf });
     const sameKeys = table.keyColumns.map((k) => k.name).join("\u0000") === this.table.keyColumns.map((k) => k.name).join("\u0000");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
 import type { Row, Value } from "../../../src/engine/types.ts";
 import { compile, schemaOf } from "../core/helpers.ts";
+import { WINDOWED_OPS } from "../windowed-op-pool.ts";
 import { close } from "./oracle.ts";
 import { ReferenceFeature } from "./reference.ts";
 
@@ -26,34 +27,6 @@ const WINDOW: Record<Mode, Record<string, unknown>> = {
   continuous: { window: `${W}ms` },
   tiled: { window: `${TILED_W}ms`, interval: `${I}ms` },
 };
-
-/** Every windowed op, with the field it reads. */
-const OPS: readonly { op: string; params?: Record<string, unknown> }[] = [
-  { op: "count" },
-  { op: "sum", params: { field: "amt" } },
-  { op: "sum", params: { field: "n" } },
-  { op: "mean", params: { field: "amt" } },
-  { op: "min", params: { field: "amt" } },
-  { op: "max", params: { field: "n" } },
-  { op: "min", params: { field: "s" } },
-  { op: "var", params: { field: "amt" } },
-  { op: "std", params: { field: "amt" } },
-  { op: "var_pop", params: { field: "n" } },
-  { op: "std_pop", params: { field: "amt" } },
-  { op: "ratio" },
-  { op: "n_unique", params: { field: "s" } },
-  { op: "n_unique", params: { field: "amt" } },
-  // Threshold 2: promotes to an HLL from the third distinct value.
-  { op: "approx_count_distinct", params: { field: "n", precision: 4 } },
-  { op: "quantile", params: { field: "amt", q: 0.3 } },
-  { op: "approx_percentile", params: { field: "n", percentile: 0.9 } },
-  { op: "top_k", params: { field: "s", k: 2 } },
-  { op: "entropy", params: { field: "s" } },
-  { op: "first_n", params: { field: "amt", n: 3 } },
-  { op: "last_n", params: { field: "s", n: 3 } },
-  { op: "first_distinct_n", params: { field: "s", n: 2 } },
-  { op: "last_distinct_n", params: { field: "n", n: 2 } },
-];
 
 const event = fc.record({
   amt: fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(null)),
@@ -117,7 +90,7 @@ function run(paramsList: readonly Record<string, unknown>[], ops: readonly strin
 }
 
 describe("table runtime matches the reference model", () => {
-  for (const { op, params } of OPS) {
+  for (const { op, params } of WINDOWED_OPS) {
     for (const mode of ["lifetime", "continuous", "tiled"] as Mode[]) {
       it(`${op}(${JSON.stringify(params ?? {})}) ${mode}, with where, clock stepping back`, () => {
         fc.assert(

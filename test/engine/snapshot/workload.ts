@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Engine } from "../../../src/engine/index.ts";
 import type { EngineSnapshot, Value } from "../../../src/engine/index.ts";
+import { WINDOWED_OPS } from "../windowed-op-pool.ts";
 
 /**
  * Registries, event streams and comparisons for the snapshot tests. The feature pool holds every
@@ -36,36 +37,6 @@ export const CLICK_EVENT = {
 };
 
 type Agg = { op: string; params?: Record<string, unknown> };
-
-/** Windowed ops (each also gets a window kind) with their params. */
-const WINDOWED: readonly Agg[] = [
-  { op: "count" },
-  { op: "sum", params: { field: "amt" } },
-  { op: "sum", params: { field: "n" } },
-  { op: "mean", params: { field: "amt" } },
-  { op: "min", params: { field: "amt" } },
-  { op: "max", params: { field: "n" } },
-  { op: "min", params: { field: "s" } },
-  { op: "max", params: { field: "s" } },
-  { op: "var", params: { field: "amt" } },
-  { op: "std", params: { field: "amt" } },
-  { op: "var_pop", params: { field: "n" } },
-  { op: "std_pop", params: { field: "amt" } },
-  { op: "ratio" },
-  { op: "n_unique", params: { field: "s" } },
-  { op: "n_unique", params: { field: "amt" } },
-  // Precision 4: exact up to 2 distinct values, an HLL from the third.
-  { op: "approx_count_distinct", params: { field: "n", precision: 4 } },
-  { op: "quantile", params: { field: "amt", q: 0.3 } },
-  { op: "approx_percentile", params: { field: "n", percentile: 0.9, precision: 20 } },
-  { op: "top_k", params: { field: "s", k: 2 } },
-  { op: "top_k", params: { field: "n", k: 3 } },
-  { op: "entropy", params: { field: "s" } },
-  { op: "first_n", params: { field: "amt", n: 3 } },
-  { op: "last_n", params: { field: "s", n: 3 } },
-  { op: "first_distinct_n", params: { field: "s", n: 2 } },
-  { op: "last_distinct_n", params: { field: "n", n: 2 } },
-];
 
 /** Lifetime-only ops. */
 const LIFETIME: readonly Agg[] = [
@@ -117,7 +88,7 @@ const WHERES: readonly (string | undefined)[] = [undefined, "flag", "(amt > 10)"
 /** Every feature of the pool: name → definition. */
 export const FEATURES: ReadonlyMap<string, Agg> = (() => {
   const m = new Map<string, Agg>();
-  WINDOWED.forEach((a, i) => {
+  WINDOWED_OPS.forEach((a, i) => {
     WINDOWS.forEach((w, k) => {
       const where = WHERES[(i + k) % WHERES.length];
       m.set(`w${i}_${k}`, { op: a.op, params: { ...a.params, ...w, ...(where === undefined ? {} : { where }) } });
