@@ -18,13 +18,6 @@ import type { ApiKeyRecord, GroupRecord, PrincipalKind, PrincipalRef, ResourceKi
 
 /** Between the AuthService messages and the auth domain's records. */
 
-const KIND_OF_TYPE: Readonly<Record<number, PrincipalKind | undefined>> = {
-  [PrincipalType.USER]: "user",
-  [PrincipalType.SERVICE_ACCOUNT]: "service_account",
-  [PrincipalType.GROUP]: "group",
-  [PrincipalType.WORKSPACE]: "workspace",
-};
-
 const TYPE_OF_KIND: Readonly<Record<PrincipalKind, PrincipalType>> = {
   user: PrincipalType.USER,
   service_account: PrincipalType.SERVICE_ACCOUNT,
@@ -32,17 +25,19 @@ const TYPE_OF_KIND: Readonly<Record<PrincipalKind, PrincipalType>> = {
   workspace: PrincipalType.WORKSPACE,
 };
 
-const RESOURCE_OF_TYPE: Readonly<Record<number, ResourceKind | undefined>> = {
-  [ResourceType.WORKSPACE]: "workspace",
-  [ResourceType.ORGANIZATION]: "organization",
-  [ResourceType.SECRET_SCOPE]: "secret_scope",
-};
-
 const TYPE_OF_RESOURCE: Readonly<Record<ResourceKind, ResourceType>> = {
   workspace: ResourceType.WORKSPACE,
   organization: ResourceType.ORGANIZATION,
   secret_scope: ResourceType.SECRET_SCOPE,
 };
+
+/** The reverse of a one-to-one kind → enum table. */
+function inverse<K extends string>(table: Readonly<Record<K, number>>): Readonly<Record<number, K | undefined>> {
+  return Object.fromEntries(Object.entries(table).map(([k, t]) => [t, k])) as Record<number, K | undefined>;
+}
+
+const KIND_OF_TYPE = inverse(TYPE_OF_KIND);
+const RESOURCE_OF_TYPE = inverse(TYPE_OF_RESOURCE);
 
 export function principalKindOf(t: PrincipalType): PrincipalKind | undefined {
   return KIND_OF_TYPE[t];

@@ -158,14 +158,19 @@ export class DataPlane {
     this.engine.workspace(ws);
     const events = pushBatchShape(body);
     const outcomes: PushOutcome[] = new Array(events.length);
+    // The durability the outcomes wait for: one promise per group commit, not one per event.
     let pending: Promise<void>[] | undefined;
+    let newest: Promise<void> | undefined;
     for (let i = 0; i < events.length; i++) {
       try {
         const { event, data } = pushShape(events[i]);
-        const r = this.pushOne(ws, event, data);
-        if (r instanceof Promise) {
-          (pending ??= []).push(r.then((v) => void (outcomes[i] = { ack_lsn: v.ack_lsn, idempotent_replay: v.idempotent_replay })));
-        } else outcomes[i] = { ack_lsn: r.ack_lsn, idempotent_replay: r.idempotent_replay };
+        const r = this.pushOneDeferred(ws, event, data);
+        let v: PushReply;
+        if (r instanceof DurableReply) {
+          v = r.value;
+          if (r.durable !== newest) (pending ??= []).push((newest = r.durable));
+        } else v = r;
+        outcomes[i] = { ack_lsn: v.ack_lsn, idempotent_replay: v.idempotent_replay };
       } catch (e) {
         outcomes[i] = entryError(e);
       }
@@ -184,12 +189,11 @@ export class DataPlane {
     this.access.workspace(caller, "push", ws);
   }
 
-  /** Validates, logs and applies one push; a dedupe replay answers the original ack. */
-  pushOne(ws: string, event: string, data: unknown): Ack<PushReply> {
-    return toAck(this.pushOneDeferred(ws, event, data));
-  }
-
-  private pushOneDeferred(ws: string, event: string, data: unknown): PushReply | DurableReply<PushReply> {
+  /**
+   * Validates, logs and applies one push; a dedupe replay answers the original ack. The reply is
+   * deferred (no promise per push) when it must wait for durability.
+   */
+  pushOneDeferred(ws: string, event: string, data: unknown): PushReply | DurableReply<PushReply> {
     const now = this.clock.now();
     const prepared = this.engine.preparePush(ws, event, data, now);
     if (prepared.kind === "replay") {
@@ -299,7 +303,7 @@ export class PushStreamWriter {
   private readonly caller: Caller | undefined;
   private index = 0;
   private workspace: string | undefined;
-  private last: Promise<unknown> | undefined;
+  private last: Promise<void> | undefined;
   private readonly summary: PushStreamSummary = { accepted: 0, replayed: 0, rejected: 0, last_ack_lsn: 0, errors: [], registry_version: 0 };
 
   constructor(plane: DataPlane, caller?: Caller) {
@@ -314,10 +318,13 @@ export class PushStreamWriter {
       this.workspace ??= workspaceOf(body);
       this.plane.authorizeStreamPush(this.caller, this.workspace);
       const { event, data } = pushShape(body);
-      const r = this.plane.pushOne(this.workspace, event, data);
-      // Acks become durable in LSN order, so waiting for the newest covers the ones before it.
-      if (r instanceof Promise) this.last = r.then((v) => this.count(v));
-      else this.count(r);
+      const r = this.plane.pushOneDeferred(this.workspace, event, data);
+      // Counted now: the summary is handed out only by finish(), once the newest ack is durable (acks
+      // become durable in LSN order, so that covers the ones before it).
+      if (r instanceof DurableReply) {
+        this.count(r.value);
+        this.last = r.durable;
+      } else this.count(r);
     } catch (e) {
       // A caller not allowed to push ends the whole stream with that error.
       if (e instanceof TesseraError && (e.code === "permission_denied" || e.code === "unauthenticated")) throw e;

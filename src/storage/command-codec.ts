@@ -77,13 +77,18 @@ export function writeCommand(command: Command, target: RecordSink, at: number): 
 
 const EMPTY = Buffer.alloc(0);
 
+/** RecordSink.grow for a sink that owns its buffer: a new one, at least twice as large. */
+export function growSink(sink: RecordSink, size: number, keep: number): Buffer {
+  const grown = Buffer.allocUnsafe(Math.max(size, 2 * sink.bytes.length));
+  sink.bytes.copy(grown, 0, 0, keep);
+  sink.bytes = grown;
+  return grown;
+}
+
 const scratch: RecordSink = {
   bytes: Buffer.allocUnsafe(1024),
   grow(size: number, keep: number): Buffer {
-    const grown = Buffer.allocUnsafe(Math.max(size, 2 * this.bytes.length));
-    this.bytes.copy(grown, 0, 0, keep);
-    this.bytes = grown;
-    return grown;
+    return growSink(this, size, keep);
   },
 };
 
@@ -329,17 +334,10 @@ const MAX_CACHED_KEY = 32;
 
 function readKey(): string | undefined {
   if (at >= srcEnd) return undefined;
-  const b = src[at]!;
-  let length: number;
-  let from: number;
-  if ((b & 0xe0) === 0xa0) {
-    length = b & 0x1f;
-    from = at + 1;
-  } else if (b === 0xd9 && at + 1 < srcEnd) {
-    length = src[at + 1]!;
-    from = at + 2;
-  } else return undefined;
-  if (length > MAX_CACHED_KEY || from + length > srcEnd) return readString();
+  const length = readStringHeader();
+  if (length < 0) return undefined;
+  const from = strFrom;
+  if (length > MAX_CACHED_KEY || from + length > srcEnd) return readAscii(from, length);
   let hash = length;
   for (let i = from; i < from + length; i++) hash = (Math.imul(hash, 31) + src[i]!) | 0;
   const slot = (hash ^ (hash >>> 16)) & ((1 << KEY_CACHE_BITS) - 1);
@@ -348,7 +346,7 @@ function readKey(): string | undefined {
     at = from + length;
     return cached;
   }
-  const s = readString();
+  const s = readAscii(from, length);
   if (s !== undefined) keyCache[slot] = s;
   return s;
 }
@@ -360,19 +358,36 @@ function sameAscii(s: string, from: number): boolean {
 
 /** A string of ASCII characters; undefined for any other type or a non-ASCII byte (msgpackr's UTF-8 handling decides those). */
 function readString(): string | undefined {
+  const length = readStringHeader();
+  return length < 0 ? undefined : readAscii(strFrom, length);
+}
+
+/** Where the string whose header readStringHeader last parsed starts. */
+let strFrom = 0;
+
+/**
+ * The length a fixstr, str8 or str16 header at `at` announces (its bytes start at strFrom); -1 for
+ * any other type or a header cut off by the record's end.
+ */
+function readStringHeader(): number {
   const b = src[at]!;
-  let length: number;
-  let from: number;
   if ((b & 0xe0) === 0xa0) {
-    length = b & 0x1f;
-    from = at + 1;
-  } else if (b === 0xd9 && at + 2 <= srcEnd) {
-    length = src[at + 1]!;
-    from = at + 2;
-  } else if (b === 0xda && at + 3 <= srcEnd) {
-    length = src.readUInt16BE(at + 1);
-    from = at + 3;
-  } else return undefined;
+    strFrom = at + 1;
+    return b & 0x1f;
+  }
+  if (b === 0xd9 && at + 2 <= srcEnd) {
+    strFrom = at + 2;
+    return src[at + 1]!;
+  }
+  if (b === 0xda && at + 3 <= srcEnd) {
+    strFrom = at + 3;
+    return src.readUInt16BE(at + 1);
+  }
+  return -1;
+}
+
+/** The `length` bytes at `from` as a string, past them; undefined when they run past the record or are not all ASCII. */
+function readAscii(from: number, length: number): string | undefined {
   const to = from + length;
   if (to > srcEnd) return undefined;
   for (let i = from; i < to; i++) if (src[i]! >= 0x80) return undefined;

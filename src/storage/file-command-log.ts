@@ -8,7 +8,15 @@ import { writeCommand } from "./command-codec.ts";
 import type { CommandLogMetrics } from "./log-metrics.ts";
 import { MAX_RECORD_LENGTH, RECORD_HEADER_BYTES, RECORD_PREFIX_BYTES, sealRecord } from "./record-format.ts";
 import { recoverLog, type LogRecord, type RecoveryReport } from "./recover-log.ts";
-import { SEGMENT_HEADER, SEGMENT_HEADER_BYTES, segmentName, syncDir, type SegmentFile } from "./segment-files.ts";
+import {
+  isSystemError,
+  SEGMENT_HEADER,
+  SEGMENT_HEADER_BYTES,
+  segmentName,
+  syncCreatedDirs,
+  syncDir,
+  type SegmentFile,
+} from "./segment-files.ts";
 import { WriteBatch } from "./write-batch.ts";
 
 export interface FileCommandLogOptions {
@@ -434,16 +442,4 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await file.close();
   }
-}
-
-/** mkdir -p created `made` and everything below it down to `dir`: makes each new entry durable. */
-async function syncCreatedDirs(made: string, dir: string): Promise<void> {
-  for (let d = dir; ; d = dirname(d)) {
-    await syncDir(dirname(d));
-    if (d === made || d === dirname(d)) return;
-  }
-}
-
-function isSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 }

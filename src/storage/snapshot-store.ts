@@ -1,11 +1,11 @@
 import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { TesseraError } from "../errors/tessera-error.ts";
-import { isSystemError, syncCreatedDirs, syncDir } from "./segment-files.ts";
+import { syncCreatedDirs, syncDir } from "./segment-files.ts";
 import { lsnOfName, snapshotName, TEMP_SUFFIX } from "./snapshot-format.ts";
 import type { SnapshotMetrics } from "./snapshot-metrics.ts";
 import { SnapshotReader, type SnapshotChunk, type SnapshotDamageReason, type SnapshotStop } from "./snapshot-reader.ts";
-import { SnapshotWriter, type SnapshotInfo } from "./snapshot-writer.ts";
+import { SnapshotWriter, unavailable, type SnapshotInfo } from "./snapshot-writer.ts";
 
 export type { SnapshotChunk, SnapshotDamageReason } from "./snapshot-reader.ts";
 export type { SnapshotSection } from "./snapshot-format.ts";
@@ -260,11 +260,6 @@ function tryLoad(file: SnapshotFile, consume: (snapshot: LoadedSnapshot) => void
   } finally {
     reader.close();
   }
-}
-
-/** A system error as TesseraError unavailable; anything else unchanged. */
-function unavailable(e: unknown, doing: string): unknown {
-  return isSystemError(e) ? new TesseraError("unavailable", `unavailable: ${doing}: ${e.message}`) : e;
 }
 
 async function exists(path: string): Promise<boolean> {

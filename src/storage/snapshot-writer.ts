@@ -185,9 +185,7 @@ export class SnapshotWriter {
   }
 
   private async fail(cause: unknown): Promise<Error> {
-    this.failure = isSystemError(cause)
-        ? new TesseraError("unavailable", `unavailable: writing the snapshot ${this.tempPath} failed: ${cause.message}`)
-        : (cause as Error);
+    this.failure = unavailable(cause, `writing the snapshot ${this.tempPath} failed`) as Error;
     this.state = "failed";
     await this.discard();
     this.host.released(undefined);
@@ -201,4 +199,9 @@ export class SnapshotWriter {
     await file?.close().catch(ignore);
     await unlink(this.tempPath).catch(ignore);
   }
+}
+
+/** A system error as TesseraError unavailable (`unavailable: <doing>: <message>`); anything else unchanged. */
+export function unavailable(e: unknown, doing: string): unknown {
+  return isSystemError(e) ? new TesseraError("unavailable", `unavailable: ${doing}: ${e.message}`) : e;
 }

@@ -1,4 +1,4 @@
-import type { RecordSink } from "./command-codec.ts";
+import { growSink, type RecordSink } from "./command-codec.ts";
 
 /** A point in a batch where a new segment starts. */
 export interface SegmentRoll {
@@ -29,10 +29,7 @@ export class WriteBatch implements RecordSink {
   private reject: ((error: Error) => void) | undefined;
 
   grow(size: number, keep: number): Buffer {
-    const grown = Buffer.allocUnsafe(Math.max(size, 2 * this.bytes.length));
-    this.bytes.copy(grown, 0, 0, keep);
-    this.bytes = grown;
-    return grown;
+    return growSink(this, size, keep);
   }
 
   /** The promise shared by every record of this batch; made on first use. */

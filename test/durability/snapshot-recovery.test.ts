@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { rng } from "../../bench/lib/random.ts";
 import { HttpDataPlaneClient } from "../../src/client/index.ts";
+import { lsnOfName } from "../../src/storage/snapshot-format.ts";
 import { metric, startDurable, tempDataDir, WARN, type DurableServer } from "./durable-server.ts";
 import { oracle, servedRows, txnSource, TXN, USER_STATS, type Txn } from "./txn-workload.ts";
 
 const snapshotsOf = (dir: string): string[] => readdirSync(join(dir, "snapshots")).filter((f) => f.endsWith(".snap")).sort();
-const lsnOf = (file: string): number => Number(file.slice(0, 20));
 
 async function pushAll(server: DurableServer, txns: readonly Txn[]): Promise<void> {
   const client = new HttpDataPlaneClient({ url: server.url });
@@ -52,7 +52,7 @@ test("snapshots: written on SIGTERM and loaded at start; a damaged newest snapsh
   assert.equal(await server.stop(), 0);
   const [a] = snapshotsOf(dir);
   assert.ok(a !== undefined, "a snapshot was written on shutdown");
-  assert.equal(lsnOf(a), 41, "it covers the registration and the 40 pushes");
+  assert.equal(lsnOfName(a), 41, "it covers the registration and the 40 pushes");
 
   // Run 2 starts from A with nothing to replay; 30 more pushes, SIGTERM -> snapshot B.
   server = await startDurable(dir, { fsync: "interval" });
@@ -65,7 +65,7 @@ test("snapshots: written on SIGTERM and loaded at start; a damaged newest snapsh
   assert.deepEqual(expected, oracle(sent));
   assert.equal(await server.stop(), 0);
   const [, b] = snapshotsOf(dir);
-  assert.equal(lsnOf(b!), 71);
+  assert.equal(lsnOfName(b!), 71);
 
   // Run 3: B is bit-flipped -> quarantined, A + the log after it.
   flipBit(join(dir, "snapshots", b!));
