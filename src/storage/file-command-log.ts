@@ -305,9 +305,12 @@ export class FileCommandLog implements CommandLog {
       while (this.failure === undefined) {
         if (this.syncDue) {
           this.syncDue = false;
+          // A tick during the previous fdatasync saw its LSNs as not yet synced; that sync covered them.
           const upTo = this.writtenLsn;
-          await this.sync();
-          this.syncedLsn = upTo;
+          if (upTo > this.syncedLsn) {
+            await this.sync();
+            this.syncedLsn = upTo;
+          }
         } else if (this.pending.records > 0 && this.syncsInFlight < MAX_SYNCS_IN_FLIGHT) {
           await this.commit();
         } else {
