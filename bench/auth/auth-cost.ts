@@ -27,11 +27,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { pack } from "msgpackr";
 import { readCpuProfile } from "../lib/cpu-profile.ts";
 import { CT_JSON, CT_MSGPACK, encodeFrame, OP_AUTH, OP_ERROR, OP_PUSH } from "../lib/frames.ts";
+import { positive, ROUND_FLAGS } from "../lib/flags.ts";
 import { buildHttp1Tape } from "../lib/http1-tape.ts";
 import { machineFacts, processCpuMs } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
@@ -45,10 +47,7 @@ import { getFeaturesWorkload, preloadBodies, PUSH_AT_MS, READ_AT_MS, registerBod
 
 const { values: argv } = parseArgs({
   options: {
-    quick: { type: "boolean", default: false },
-    rounds: { type: "string" },
-    "duration-s": { type: "string" },
-    "warmup-s": { type: "string" },
+    ...ROUND_FLAGS,
     "no-profile": { type: "boolean", default: false },
     entities: { type: "string", default: "10000" },
     help: { type: "boolean", default: false },
@@ -59,10 +58,10 @@ if (argv.help) {
   process.exit(0);
 }
 const quick = argv.quick;
-const rounds = Number(argv.rounds ?? (quick ? 1 : 5));
-const durationMs = Number(argv["duration-s"] ?? (quick ? 1.5 : 3)) * 1000;
-const warmupMs = Number(argv["warmup-s"] ?? (quick ? 0.5 : 1)) * 1000;
-const entities = Number(argv.entities);
+const rounds = Math.round(positive("rounds", argv.rounds ?? (quick ? "1" : "5")));
+const durationMs = positive("duration-s", argv["duration-s"] ?? (quick ? "1.5" : "3")) * 1000;
+const warmupMs = positive("warmup-s", argv["warmup-s"] ?? (quick ? "0.5" : "1")) * 1000;
+const entities = Math.round(positive("entities", argv.entities));
 const HTTP_CONNECTIONS = 16;
 const TCP_CONNECTIONS = 4;
 const TCP_DEPTH = 64;
@@ -189,10 +188,6 @@ async function tcpPushes(server: Server, key: string | undefined): Promise<Measu
     errors,
     firstError,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 // --- GetFeatures over HTTP/1.1 ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ import { spawnBareEcho } from "../lib/bare-echo.ts";
 import { spawnBareFrameEcho } from "../lib/bare-frame-echo.ts";
 import { analyseCpuProfile, layerOf, profileClockUs, readCpuProfile, type Breakdown, type Layer } from "../lib/cpu-profile.ts";
 import { OP_PUSH } from "../lib/frames.ts";
+import { positive } from "../lib/flags.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
 import type { HostPort, ReadyChild } from "../lib/spawn-child.ts";
@@ -52,12 +53,12 @@ const { values: argv } = parseArgs({
 });
 const profiler = argv.profiler;
 if (profiler !== "cpu-prof" && profiler !== "perf") throw new Error(`--profiler must be cpu-prof or perf, got ${profiler}`);
-const durationMs = Number(argv["duration-s"]) * 1000;
-const warmupMs = Number(argv["warmup-s"]) * 1000;
-const entities = Number(argv.entities);
-const connections = Number(argv.connections);
-const depth = Number(argv.depth);
-const top = Number(argv.top);
+const durationMs = positive("duration-s", argv["duration-s"]) * 1000;
+const warmupMs = positive("warmup-s", argv["warmup-s"]) * 1000;
+const entities = positive("entities", argv.entities);
+const connections = positive("connections", argv.connections);
+const depth = positive("depth", argv.depth);
+const top = positive("top", argv.top);
 const startedAt = new Date();
 
 // --- .cpuprofile analysis -------------------------------------------------------------------------

@@ -18,7 +18,6 @@
  *
  * See bench/durability/README.md for how to read the results.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,9 +28,11 @@ import { Engine } from "../../src/engine/index.ts";
 import { ControlPlane, replayCommand } from "../../src/service/auth-control-plane.ts";
 import { recoverLog, type LogRecord } from "../../src/storage/recover-log.ts";
 import { expectStatus, loadHttp1, type RequestSpec } from "../lib/load.ts";
+import { gitDescribe } from "../lib/git-describe.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { rng } from "../lib/random.ts";
 import { writeResult } from "../lib/results.ts";
+import { runMain } from "../lib/run-main.ts";
 import { median, range, type LatencySummary } from "../lib/stats.ts";
 import { formatTable } from "../lib/table.ts";
 import { probeFdatasync, probeSyncsPerS } from "./fsync-probe.ts";
@@ -435,17 +436,6 @@ function fsyncText(l: LatencySummary): string {
   return `${Math.round(l.p50Us)}/${Math.round(l.p99Us)}/${Math.round(l.meanUs)} µs`;
 }
 
-/** Commit and dirty flag of the checkout, so a result can be tied to the code it measured. */
-function gitDescribe(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8" }).trim() !== "";
-    return dirty ? `${rev} (src has uncommitted changes)` : rev;
-  } catch {
-    return "unknown";
-  }
-}
-
 async function run(): Promise<void> {
   const fdatasyncBefore = await probeFdatasync(scratch);
   const syncsPerS = { one: await probeSyncsPerS(scratch, 1), two: await probeSyncsPerS(scratch, 2) };
@@ -540,15 +530,14 @@ async function run(): Promise<void> {
 
 // --- main ----------------------------------------------------------------------------------------
 
-let exitCode = 0;
-try {
-  await run();
-} catch (e) {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  for (const s of live) process.stderr.write(s.stderr());
-  exitCode = 1;
-} finally {
-  await Promise.all([...live].map((s) => s.stop()));
-  rmSync(scratch, { recursive: true, force: true });
-}
-process.exitCode = exitCode;
+await runMain(async () => {
+  try {
+    await run();
+  } catch (e) {
+    for (const s of live) process.stderr.write(s.stderr());
+    throw e;
+  } finally {
+    await Promise.all([...live].map((s) => s.stop()));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});

@@ -54,7 +54,7 @@ export const SMALL_NODES: JsonObject[] = [
 export const PUSH_DATA: JsonObject = { user: "u4242", amt: 12.5, merchant: "m17" };
 
 /** Users the recovery log's events are spread over. */
-export const LOG_USERS = 10_000;
+const LOG_USERS = 10_000;
 
 export interface SyntheticTxn extends JsonObject {
   user: string;

@@ -126,10 +126,7 @@ export function stream(n: number, entities: number, msPerEvent: number, seed = 4
   return { rows, times, keys };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
+export { median } from "../lib/stats.ts";
 
 export function fmt(x: number, digits = 0): string {
   return x.toFixed(digits);

@@ -27,6 +27,7 @@ import { expectGrpcOk, grpcFrame } from "../lib/grpc.ts";
 import { expectStatus, loadH2, loadHttp1, type LoadResult, type RequestSpec, type Validate } from "../lib/load.ts";
 import { machineFacts } from "../lib/machine.ts";
 import { writeResult } from "../lib/results.ts";
+import { runMain } from "../lib/run-main.ts";
 import type { Timing } from "../lib/rounds.ts";
 import { formatTable } from "../lib/table.ts";
 import { median, range } from "../lib/stats.ts";
@@ -354,15 +355,14 @@ async function run(): Promise<void> {
 
 // --- main ----------------------------------------------------------------------------------------
 
-let exitCode = 0;
-try {
-  await preflight();
-  await run();
-} catch (e) {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  for (const c of children) process.stderr.write(c.stderr());
-  exitCode = 1;
-} finally {
-  await Promise.all(children.map((c) => c.stop()));
-}
-process.exitCode = exitCode;
+await runMain(async () => {
+  try {
+    await preflight();
+    await run();
+  } catch (e) {
+    for (const c of children) process.stderr.write(c.stderr());
+    throw e;
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+});

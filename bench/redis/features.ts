@@ -17,10 +17,10 @@
  */
 import type { ChainableCommander } from "ioredis";
 
-export const BUCKET_1H_MS = 5 * 60_000;
-export const BUCKETS_1H = 12;
-export const BUCKET_1D_MS = 3_600_000;
-export const BUCKETS_1D = 24;
+const BUCKET_1H_MS = 5 * 60_000;
+const BUCKETS_1H = 12;
+const BUCKET_1D_MS = 3_600_000;
+const BUCKETS_1D = 24;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Bucket hashes live one bucket past their window. */

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { spawnBareEcho, type BareEcho } from "../lib/bare-echo.ts";
 import { analyseCpuProfile, profileClockUs, readCpuProfile, type Layer } from "../lib/cpu-profile.ts";
+import { positive } from "../lib/flags.ts";
 import { machineFacts } from "../lib/machine.ts";
 import type { Timing } from "../lib/rounds.ts";
 import type { Sample } from "../lib/sample.ts";
@@ -47,11 +48,11 @@ const target = argv.server;
 if (target !== "tessera" && target !== "empty" && target !== "echo") throw new Error(`--server: tessera, empty or echo, not ${target}`);
 if (target === "empty" && wire === "rest") throw new Error("the empty Connect handler serves no REST route");
 if (target === "echo" && wire !== "rest") throw new Error("the JSON echo is the REST baseline: --wire rest");
-const durationMs = Number(argv["duration-s"]) * 1000;
-const warmupMs = Number(argv["warmup-s"]) * 1000;
-const entities = Number(argv.entities);
-const connections = Number(argv.connections);
-const top = Number(argv.top);
+const durationMs = positive("duration-s", argv["duration-s"]) * 1000;
+const warmupMs = positive("warmup-s", argv["warmup-s"]) * 1000;
+const entities = positive("entities", argv.entities);
+const connections = positive("connections", argv.connections);
+const top = positive("top", argv.top);
 const metadataMode = argv.metadata as MetadataMode;
 
 // --- .cpuprofile analysis -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { grpcFrame } from "../lib/grpc.ts";
 import { rng } from "../lib/random.ts";
 
 export const EVENT = "txn";
-export const SERVICE = "bench_fs";
+const SERVICE = "bench_fs";
 export const TABLES = 10;
 export const FEATURES_PER_TABLE = 3;
 

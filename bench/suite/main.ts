@@ -13,6 +13,7 @@ import { spawnBareEcho, type BareEcho } from "../lib/bare-echo.ts";
 import { spawnBareFrameEcho, type BareFrameEcho } from "../lib/bare-frame-echo.ts";
 import { gitDescribe } from "../lib/git-describe.ts";
 import { machineFacts } from "../lib/machine.ts";
+import { runMain } from "../lib/run-main.ts";
 import { TcpLoadGenerator } from "../lib/tcp-load.ts";
 import { durabilityCase } from "./cases/durability.ts";
 import { engineCase } from "./cases/engine.ts";
@@ -29,7 +30,7 @@ import { createProgress } from "./progress.ts";
 import { conditionLines, LEGEND, machineLine, renderTable, writeReport, type SuiteReport } from "./report.ts";
 
 /** Every case of the suite, in run order, narrowed by `--only` (case ids or groups). */
-export function planCases(o: SuiteOptions): CaseSpec[] {
+function planCases(o: SuiteOptions): CaseSpec[] {
   const all: CaseSpec[] = [
     pushCase(o, { pack: "small", dist: "zipf", entities: (x) => x.pushEntities, wires: ["tcp", "http"] }),
     pushCase(o, { pack: "medium", dist: "zipf", entities: (x) => x.pushEntities, wires: ["tcp", "http"] }),
@@ -50,7 +51,7 @@ export function planCases(o: SuiteOptions): CaseSpec[] {
   return picked;
 }
 
-export async function runSuite(o: SuiteOptions): Promise<{ report: SuiteReport; paths: { json: string; md: string } }> {
+async function runSuite(o: SuiteOptions): Promise<{ report: SuiteReport; paths: { json: string; md: string } }> {
   const startedAt = new Date();
   const machine = machineFacts();
   const cases = planCases(o);
@@ -170,11 +171,12 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  try {
-    await main();
-  } catch (e) {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    await stopAll();
-    process.exitCode = 1;
-  }
+  await runMain(async () => {
+    try {
+      await main();
+    } catch (e) {
+      await stopAll();
+      throw e;
+    }
+  });
 }

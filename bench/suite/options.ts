@@ -1,7 +1,7 @@
 /** The suite's command line: full run by default, `--quick` for a smoke run (< 2 minutes). */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { positive } from "../lib/flags.ts";
+import { positive, ROUND_FLAGS } from "../lib/flags.ts";
 
 export interface SuiteOptions {
   readonly quick: boolean;
@@ -61,10 +61,7 @@ export function parseOptions(args: readonly string[]): SuiteOptions | "help" {
   const { values: v } = parseArgs({
     args: [...args],
     options: {
-      quick: { type: "boolean", default: false },
-      rounds: { type: "string" },
-      "duration-s": { type: "string" },
-      "warmup-s": { type: "string" },
+      ...ROUND_FLAGS,
       "no-prime": { type: "boolean", default: false },
       connections: { type: "string", default: "16" },
       depth: { type: "string", default: "64" },

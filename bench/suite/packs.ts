@@ -248,7 +248,7 @@ const FRAUD_TABLES = tablesOf(fraudNodes());
 const FRAUD_REALTIME = FRAUD_EXAMPLE.filter((n) => n.kind === "realtime").reduce((s, n) => s + Object.keys((n.features ?? {}) as object).length, 0);
 
 /** Merchants are fewer than users: one per 50 entities, at least 200. */
-export function merchantsFor(entities: number): number {
+function merchantsFor(entities: number): number {
   return Math.max(200, Math.floor(entities / 50));
 }
 

@@ -166,7 +166,7 @@ export interface SuiteReport {
   readonly table: string;
 }
 
-export function stampOf(d: Date): string {
+function stampOf(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
 }
 

@@ -50,7 +50,7 @@ function rpc<I extends DescMessage, O extends DescMessage>(
 }
 
 /** The body as the request message; an empty body is an empty message. */
-export function requestMessage<I extends DescMessage>(schema: I, bytes: Uint8Array): MessageShape<I> {
+function requestMessage<I extends DescMessage>(schema: I, bytes: Uint8Array): MessageShape<I> {
   const json = bytes.length === 0 ? {} : decodeJsonBody(bytes);
   try {
     return fromJson(schema, (json ?? {}) as JsonValue, { ignoreUnknownFields: true });
@@ -60,7 +60,7 @@ export function requestMessage<I extends DescMessage>(schema: I, bytes: Uint8Arr
 }
 
 /** Proto field names; top-level lists are always present (an empty listing is `[]`, not absent). */
-export function replyJson<O extends DescMessage>(schema: O, message: MessageShape<O>): Record<string, unknown> {
+function replyJson<O extends DescMessage>(schema: O, message: MessageShape<O>): Record<string, unknown> {
   const json = toJson(schema, message, { useProtoFieldName: true }) as Record<string, unknown>;
   for (const f of schema.fields) if (f.fieldKind === "list" && json[f.name] === undefined) json[f.name] = [];
   return json;

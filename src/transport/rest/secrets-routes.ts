@@ -28,12 +28,12 @@ export function addSecretsRoutes(router: RestRouter, secrets: Secrets): void {
     const keys = `${scope}/keys`;
     const key = `${keys}/:key`;
     const put = async (req: RestRequest): Promise<RestReply> => {
-      const value = field(await req.body(), "value");
+      const value = field(jsonObject(await req.body()), "value");
       return done(await secrets.putSecretValue(req.caller, { scope: req.params["scope"]!, key: req.params["key"]!, value: value as string }));
     };
     router
       .add("GET", scopes, (req) => reply({ scopes: secrets.listScopes(req.caller).scopes.map((s) => ({ name: s.name })) }), "gateway")
-      .add("POST", scopes, async (req) => done(await secrets.createScope(req.caller, { scope: field(await req.body(), "scope", "name") as string })), "gateway")
+      .add("POST", scopes, async (req) => done(await secrets.createScope(req.caller, { scope: field(jsonObject(await req.body()), "scope", "name") as string })), "gateway")
       .add("POST", scope, async (req) => {
         await req.body();
         return done(await secrets.createScope(req.caller, { scope: req.params["scope"]! }));
@@ -45,8 +45,8 @@ export function addSecretsRoutes(router: RestRouter, secrets: Secrets): void {
       .add("POST", key, put, "gateway")
       .add("DELETE", key, async (req) => done(await secrets.deleteSecret(req.caller, { scope: req.params["scope"]!, key: req.params["key"]! })), "gateway")
       .add("POST", `${prefix}/get-secret-value`, async (req) => {
-        const bytes = await req.body();
-        const r = secrets.getSecretValue(req.caller, { scope: field(bytes, "scope") as string, key: field(bytes, "key") as string });
+        const body = jsonObject(await req.body());
+        const r = secrets.getSecretValue(req.caller, { scope: field(body, "scope") as string, key: field(body, "key") as string });
         return reply({ secret_value: { value: r.value } });
       }, "gateway");
   }
@@ -60,8 +60,8 @@ function done(_empty: unknown): RestReply {
   return { status: 200, body: {} };
 }
 
-/** A string member of a JSON object body (the first of `names` present); undefined when absent. */
-function field(bytes: Uint8Array, ...names: string[]): string | undefined {
+/** The body as a JSON object; undefined when empty. */
+function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   if (bytes.length === 0) return undefined;
   let body: unknown;
   try {
@@ -71,6 +71,12 @@ function field(bytes: Uint8Array, ...names: string[]): string | undefined {
     throw new TesseraError("invalid_json_body", "invalid_json_body: the body is not valid JSON");
   }
   if (!isObject(body)) throw new TesseraError("invalid_argument", "the body must be a JSON object");
+  return body;
+}
+
+/** A string member of a JSON object body (the first of `names` present); undefined when absent. */
+function field(body: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
+  if (body === undefined) return undefined;
   for (const n of names) {
     const v = body[n];
     if (v === undefined || v === null) continue;

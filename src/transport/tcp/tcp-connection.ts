@@ -4,6 +4,7 @@ import { TesseraError } from "../../errors/tessera-error.ts";
 import { asTesseraError, beavaError } from "../../errors/wire-errors.ts";
 import type { Logger } from "../../logger.ts";
 import { DurableReply, type DataPlane } from "../../service/data-plane.ts";
+import { isObject } from "../../service/request-shapes.ts";
 import type { ServerMetrics } from "../metrics.ts";
 import { FrameReader, FrameWriter, Read, type ReadResult } from "./frame-codec.ts";
 import { ContentType, MIN_FRAME_LENGTH, Op } from "./opcodes.ts";
@@ -43,7 +44,7 @@ export interface TcpConnectionContext {
 }
 
 /** What every frame before a successful OP_AUTH answers when auth is required. */
-export const AUTH_FIRST_MESSAGE = "authenticate first: send OP_AUTH (0x0002) with {\"api_key\": \"<key>\"}";
+const AUTH_FIRST_MESSAGE = "authenticate first: send OP_AUTH (0x0002) with {\"api_key\": \"<key>\"}";
 
 /** Where a queued reply stands. */
 const SlotState = {
@@ -272,7 +273,7 @@ export class TcpConnection {
         // The parser's message quotes the bytes around the fault: part of a key.
         throw new TesseraError("unauthenticated", 'OP_AUTH expects {"api_key": "<key>"} as JSON or msgpack');
       }
-      const key = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)["api_key"] : undefined;
+      const key = isObject(body) ? body["api_key"] : undefined;
       caller = authenticate(key);
     } catch (e) {
       this.authFailure = e;
