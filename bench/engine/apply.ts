@@ -1,18 +1,21 @@
 /**
  * Apply cost per event. Run:
- *   node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/apply.ts
+ *   node_modules/.bin/node --expose-gc --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/apply.ts
  *
- * Per workload and round: a fresh engine, the stream's pushes prepared (preparePush, timed
- * separately), then applyPush over all of them (the engine's state update: what the target is
- * about). Baseline ("floor") in the same run, alternated with the engine round by round: the same
- * events as a bare Map<string, Float64Array> update, per table one lookup of the event's key and +1
- * on as many numbers as the table has features. Reports medians over ROUNDS rounds (after one
- * warm-up round of each) and the engine/floor ratio of the medians.
+ * Per workload and round (rounds.ts): a fresh engine, the stream's pushes prepared (preparePush,
+ * timed separately), then applyPush over all of them (the engine's state update: what the target
+ * is about). Baseline ("floor") in the same run, alternated with the engine round by round: the
+ * same events as a bare Map<string, Float64Array> update, per table one lookup of the event's key
+ * and +1 on as many numbers as the table has features. Reports medians over ROUNDS rounds (after
+ * one warm-up round of each) and the engine/floor ratio of the medians. With --expose-gc each
+ * round starts after a full GC.
  *
  * Env: N (events, default 500000), ENTITIES (keys per key column, default 100000; 1000 shows the
  * cache-resident cost), ROUNDS (default 5), ONLY=twelve|fraud.
  */
-import { engineWith, EVENT, fmt, fraudNodes, median, stream, table, twelveFeatures } from "./workloads.ts";
+import { applyFloorRound, applyRound, floorTables } from "./rounds.ts";
+import type { FloorTable } from "./rounds.ts";
+import { EVENT, fmt, fraudNodes, median, stream, table, twelveFeatures } from "./workloads.ts";
 import type { Stream } from "./workloads.ts";
 
 const N = Number(process.env.N ?? 500_000);
@@ -20,55 +23,16 @@ const ENTITIES = Number(process.env.ENTITIES ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const ONLY = process.env.ONLY;
 
-/** A table of the workload as the floor sees it: its key column and feature count. */
-interface FloorTable {
-  readonly key: string;
-  readonly features: number;
-}
-
-function floorRound(s: Stream, tables: readonly FloorTable[]): number {
-  const maps = tables.map(() => new Map<string, Float64Array>());
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < s.rows.length; i++) {
-    const row = s.rows[i]!;
-    for (let j = 0; j < tables.length; j++) {
-      const k = row[tables[j]!.key] as string;
-      const m = maps[j]!;
-      let a = m.get(k);
-      if (a === undefined) m.set(k, (a = new Float64Array(tables[j]!.features)));
-      for (let f = 0; f < a.length; f++) a[f]! += 1;
-    }
-  }
-  return Number(process.hrtime.bigint() - t) / s.rows.length;
-}
-
-function engineRound(nodes: unknown[], s: Stream): { apply: number; prepare: number } {
-  const e = engineWith(nodes);
-  const n = s.rows.length;
-  const commands = new Array(n);
-  let t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    const p = e.preparePush("prod", "txn", s.rows[i], s.times[i]!);
-    if (p.kind !== "apply") throw new Error("unexpected replay");
-    commands[i] = p.command;
-  }
-  const prepare = Number(process.hrtime.bigint() - t) / n;
-  t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) e.applyPush(commands[i], i, s.times[i]!);
-  const apply = Number(process.hrtime.bigint() - t) / n;
-  return { apply, prepare };
-}
-
 function bench(name: string, nodes: unknown[], tables: readonly FloorTable[], s: Stream): void {
   const features = tables.reduce((x, t) => x + t.features, 0);
   const floor: number[] = [];
   const apply: number[] = [];
   const prepare: number[] = [];
-  floorRound(s, tables);
-  engineRound(nodes, s);
+  applyFloorRound(s, tables);
+  applyRound(nodes, s);
   for (let r = 0; r < ROUNDS; r++) {
-    floor.push(floorRound(s, tables));
-    const x = engineRound(nodes, s);
+    floor.push(applyFloorRound(s, tables));
+    const x = applyRound(nodes, s);
     apply.push(x.apply);
     prepare.push(x.prepare);
   }
@@ -88,10 +52,6 @@ if (ONLY === undefined || ONLY === "twelve") {
 }
 if (ONLY === undefined || ONLY === "fraud") {
   const fraud = fraudNodes();
-  const tables = fraud.slice(1).map((n) => {
-    const gb = (n as { ops: { keys: string[]; agg: object }[] }).ops[0]!;
-    return { key: gb.keys[0]!, features: Object.keys(gb.agg).length };
-  });
-  bench("fraud pipeline", fraud, tables, s);
+  bench("fraud pipeline", fraud, floorTables(fraud), s);
 }
-console.log(`node ${process.version}, ${process.arch}; medians of ${ROUNDS} rounds (engine and floor alternated) after one warm-up round each`);
+console.log(`node ${process.version}, ${process.arch}; medians of ${ROUNDS} rounds (engine and floor alternated) after one warm-up round each${typeof (globalThis as { gc?: unknown }).gc === "function" ? ", a full GC before each round" : " (no --expose-gc: rounds also pay for earlier rounds' garbage)"}`);

@@ -11,8 +11,8 @@
  *
  * Env: LOAD (default 300000), READS (default 100000), ROUNDS (default 5).
  */
-import { rng } from "../lib/random.ts";
-import { engineWith, EVENT, fmt, median, stream, table, thirtyFeatures, twelveFeatures } from "./workloads.ts";
+import { readRound, readSetup } from "./rounds.ts";
+import { fmt, median, stream, thirtyFeatures, twelveFeatures } from "./workloads.ts";
 
 const LOAD = Number(process.env.LOAD ?? 300_000);
 const READS = Number(process.env.READS ?? 100_000);
@@ -20,30 +20,15 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const ENTITIES = 100_000;
 
 function bench(name: string, agg: Record<string, unknown>, features: number): void {
-  const s = stream(LOAD, ENTITIES, 10);
-  const e = engineWith([EVENT, table("t", "user", JSON.parse(JSON.stringify(agg)))]);
-  for (let i = 0; i < s.rows.length; i++) {
-    const p = e.preparePush("prod", "txn", s.rows[i], s.times[i]!);
-    if (p.kind === "apply") e.applyPush(p.command, i, s.times[i]!);
-  }
-  const now = s.times[s.times.length - 1]! + 1;
-  const r = rng(7);
-  const keys = Array.from({ length: READS }, () => s.keys[Math.floor(r.next() * s.keys.length)]!);
-  const floorMap = new Map<string, number[]>(s.keys.map((k) => [k, Array.from({ length: features }, (_v, i) => i + 0.5)]));
+  const setup = readSetup(agg, features, stream(LOAD, ENTITIES, 10), READS);
   const engineNs: number[] = [];
   const floorNs: number[] = [];
-  let sink = 0;
+  // Round 0 is the warm-up.
   for (let round = 0; round <= ROUNDS; round++) {
-    let t = process.hrtime.bigint();
-    for (const k of keys) sink += e.read("prod", "t", k, undefined, now)!.values.length;
-    const x = Number(process.hrtime.bigint() - t) / READS;
-    t = process.hrtime.bigint();
-    for (const k of keys) sink += floorMap.get(k)!.slice().length;
-    const b = Number(process.hrtime.bigint() - t) / READS;
-    // Round 0 is the warm-up.
+    const r = readRound(setup);
     if (round > 0) {
-      engineNs.push(x);
-      floorNs.push(b);
+      engineNs.push(r.engine);
+      floorNs.push(r.floor);
     }
   }
   const x = median(engineNs);
@@ -51,7 +36,7 @@ function bench(name: string, agg: Record<string, unknown>, features: number): vo
   console.log(
     `read | ${name}: ${features} features, all read | table loaded with ${LOAD} events, zipf(0.99) over ${ENTITIES} users | ${READS} reads of stream-drawn users | ` +
       `engine ${fmt(x)} ns/row (${fmt(x / features, 1)} ns/feature) [min ${fmt(Math.min(...engineNs))}, max ${fmt(Math.max(...engineNs))}] | ` +
-      `floor Map.get+copy ${fmt(b)} ns/row | engine/floor ${fmt(x / b, 1)}x${sink > 0 ? "" : " !"}`,
+      `floor Map.get+copy ${fmt(b)} ns/row | engine/floor ${fmt(x / b, 1)}x`,
   );
 }
 
