@@ -134,6 +134,8 @@ class Compiler<A extends AggregationSpecLike> {
       name: d.name,
       fields,
       wireTypes,
+      pushChecks: new Map(d.fields.map(([name, t]) => [name, schema.optional.has(name) ? null : t])),
+      requiredCount: fields.length - schema.optional.size,
       schema,
       dedupeKey: d.dedupeKey,
       dedupeWindowMs: d.dedupeWindowMs,

@@ -104,6 +104,10 @@ export interface CompiledEvent {
   /** Declared order, with wire and engine types. */
   readonly fields: readonly { readonly name: string; readonly wireType: WireType; readonly type: ValueType }[];
   readonly wireTypes: ReadonlyMap<string, WireType>;
+  /** Every field: its wire type when required (type-checked on push), null when optional. */
+  readonly pushChecks: ReadonlyMap<string, WireType | null>;
+  /** How many fields are required. */
+  readonly requiredCount: number;
   readonly schema: Schema;
   readonly dedupeKey: string | undefined;
   readonly dedupeWindowMs: number;

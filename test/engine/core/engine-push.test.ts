@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { codeOf, engineWith, push, register, row, T0, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
 
 describe("push validation (beava §4.2)", () => {
@@ -14,6 +15,54 @@ describe("push validation (beava §4.2)", () => {
     assert.equal(codeOf(prep({ user: "a", amt: 1, meta: { "k\n": 1 } })), "control_character_in_string");
     assert.equal(codeOf(prep({ user: "a", amt: 1, meta: ["\u0085"] })), "control_character_in_string");
     assert.equal(codeOf(prep({ user: "a" }, "nope\u0001")), "control_character_in_string");
+  });
+  it("control characters are exactly Unicode Cc (U+0000–U+001F, U+007F–U+009F), in short and long strings", () => {
+    // Around the code points that bound Cc, at lengths on both sides of the short-string loop's limit.
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0x2f }), fc.integer({ min: 0x70, max: 0xaf }), fc.integer({ min: 0, max: 0xffff })).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 100 }), fc.constantFrom("value", "key", "nested", "event"), (s, where) => {
+        // eslint-disable-next-line no-control-regex
+        const want = /[\u0000-\u001f\u007f-\u009f]/.test(s) ? "control_character_in_string" : undefined;
+        const data = where === "value" ? { user: s, amt: 1 } : where === "key" ? { user: "a", amt: 1, meta: { [s]: 1 } } : { user: "a", amt: 1, meta: [[s]] };
+        const got = codeOf(prep(data, where === "event" ? `txn${s}` : "txn"));
+        if (want !== undefined) assert.equal(got, want, JSON.stringify(s));
+        else assert.notEqual(got, "control_character_in_string", JSON.stringify(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("schema checks: the error (code and field) of steps 5 then 6 in their order, for random rows", () => {
+    const fields = { s: "str", f: "f64", i: "i64", b: "bool", j: "json", o: "str" } as const;
+    const wide = engineWith([{ kind: "event", name: "w", schema: { fields, optional_fields: ["o"] } }]);
+    const value = fc.oneof(fc.string({ maxLength: 3 }), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.constant({}), fc.constant([1]));
+    const key = fc.constantFrom("s", "f", "i", "b", "j", "o", "extra", "event_time", "event_time_ms");
+    // The spec, written out: the first key outside the schema, then each required field in order.
+    const expected = (row: Record<string, unknown>): { code: string; field?: string } => {
+      for (const k of Object.keys(row)) {
+        if (!(k in fields)) return { code: k === "event_time" || k === "event_time_ms" ? "unknown_field_event_time_v0" : "unknown_field_v0", field: k };
+      }
+      for (const [k, t] of Object.entries(fields)) {
+        if (k === "o") continue;
+        const v = row[k];
+        if (v === undefined || v === null) return { code: "invalid_event", field: k };
+        const ok = t === "str" ? typeof v === "string" : t === "bool" ? typeof v === "boolean" : t === "json" ? true : typeof v === "number";
+        if (!ok) return { code: "invalid_event", field: k };
+      }
+      return { code: "no error" };
+    };
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(key, value), { selector: ([k]) => k, maxLength: 9 }), (entries) => {
+        const row = Object.fromEntries(entries);
+        let got: { code: string; field?: string } = { code: "no error" };
+        try {
+          wide.preparePush("prod", "w", row, T0);
+        } catch (err) {
+          got = { code: (err as { code: string }).code, field: (err as { details: { field?: string } }).details.field };
+        }
+        assert.deepEqual(got, expected(row), JSON.stringify(row));
+      }),
+      { numRuns: 3000 },
+    );
   });
   it("event_not_found for unknown events and table names", () => {
     assert.equal(codeOf(prep({ user: "a", amt: 1 }, "nope")), "event_not_found");
