@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { FsyncMode } from "../../src/config.ts";
-import { NODE_ARGS, type SpawnedServer } from "../helpers/spawn-server.ts";
+import { NODE_ARGS, whenReady, type SpawnedServer } from "../helpers/spawn-server.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
@@ -84,11 +84,6 @@ function launch(dataDir: string, options: DurableOptions): Launched {
   return { child, stdout: () => out, stderr: () => err };
 }
 
-function parseAddr(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(":");
-  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
-}
-
 function parseLogs(text: string): LogLine[] {
   const lines: LogLine[] = [];
   for (const line of text.split("\n")) {
@@ -110,27 +105,10 @@ function parseLogs(text: string): LogLine[] {
 export async function startDurable(dataDir: string, options: DurableOptions = {}): Promise<DurableServer> {
   const { child, stdout, stderr } = launch(dataDir, options);
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  const line = await new Promise<string>((resolve, reject) => {
-    const onData = (): void => {
-      const m = /tessera ready [^\n]*/.exec(stdout());
-      if (m === null) return;
-      child.stdout?.off("data", onData);
-      resolve(m[0]);
-    };
-    child.stdout?.on("data", onData);
-    void exited.then(([code, signal]) => reject(new Error(`server exited (${code ?? signal}) before ready:\n${stderr()}`)));
-  });
-  const fields = Object.fromEntries(line.split(" ").slice(2).map((kv) => kv.split("=") as [string, string]));
-  const http = parseAddr(fields["http"]!);
-  const admin = parseAddr(fields["admin"]!);
-  const tcp = parseAddr(fields["tcp"]!);
+  const addresses = await whenReady(child, stdout, stderr);
   return {
     child,
-    url: `http://${http.host}:${http.port}`,
-    http,
-    tcp,
-    admin,
-    adminUrl: `http://${admin.host}:${admin.port}`,
+    ...addresses,
     stderr,
     logs: () => parseLogs(stderr()),
     async stop() {

@@ -24,6 +24,35 @@ function parseAddr(s: string): { host: string; port: number } {
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
 }
 
+/** Where a ready server listens: the SpawnedServer fields its ready line gives. */
+export type ServerAddresses = Pick<SpawnedServer, "url" | "http" | "tcp" | "admin" | "adminUrl">;
+
+/**
+ * Resolves once the child's stdout (as collected so far by `stdout()`) has the ready line
+ * (`tessera ready http=H:P tcp=H:P|off admin=H:P …`), with the addresses it announces; rejects
+ * with the child's stderr when it exits first.
+ */
+export async function whenReady(child: ChildProcess, stdout: () => string, stderr: () => string): Promise<ServerAddresses> {
+  const line = await new Promise<string>((resolve, reject) => {
+    const onData = (): void => {
+      const m = /tessera ready [^\n]*/.exec(stdout());
+      if (m === null) return;
+      child.stdout?.off("data", onData);
+      child.off("exit", onExit);
+      resolve(m[0]);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => reject(new Error(`server exited (${code ?? signal}) before ready:\n${stderr()}`));
+    child.stdout?.on("data", onData);
+    child.once("exit", onExit);
+    onData();
+  });
+  const fields = Object.fromEntries(line.split(" ").slice(2).map((kv) => kv.split("=") as [string, string]));
+  const http = parseAddr(fields["http"] as string);
+  const admin = parseAddr(fields["admin"] as string);
+  const tcp = fields["tcp"] === "off" ? null : parseAddr(fields["tcp"] as string);
+  return { url: `http://${http.host}:${http.port}`, http, tcp, admin, adminUrl: `http://${admin.host}:${admin.port}` };
+}
+
 /**
  * Starts the real server (the CLI, as a child process) on free ports and resolves once it prints its
  * ready line. Defaults: memory-only, auth off, test mode, warn-level logs.
@@ -35,31 +64,13 @@ export async function spawnServer(args: string[] = [], env: Record<string, strin
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr?.on("data", (c: Buffer) => (err += c.toString()));
   let out = "";
-  const line = await new Promise<string>((resolve, reject) => {
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      const m = /tessera ready [^\n]*/.exec(out);
-      if (m) {
-        child.stdout?.off("data", onData);
-        resolve(m[0]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`server exited with ${code} before ready:\n${err}`)));
-  });
-  const fields = Object.fromEntries(line.split(" ").slice(2).map((kv) => kv.split("=") as [string, string]));
-  const http = parseAddr(fields["http"] as string);
-  const admin = parseAddr(fields["admin"] as string);
-  const tcp = fields["tcp"] === "off" ? null : parseAddr(fields["tcp"] as string);
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (err += c));
+  child.stdout?.setEncoding("utf8").on("data", (c: string) => (out += c));
+  const addresses = await whenReady(child, () => out, () => err);
   return {
     child,
-    url: `http://${http.host}:${http.port}`,
-    http,
-    tcp,
-    admin,
-    adminUrl: `http://${admin.host}:${admin.port}`,
+    ...addresses,
     stderr: () => err,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
