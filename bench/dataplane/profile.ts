@@ -10,6 +10,10 @@
  *
  * Run: node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning \
  *        bench/dataplane/profile.ts [--duration-s 10] [--only http,tcp] [--entities 100000] [--profiler perf]
+ *        [--fsync always|interval|never]
+ *
+ * `--fsync MODE` profiles a server that keeps its command log (and snapshots) in a temporary data
+ * directory with that fsync mode, instead of a memory-only one: what the durable path adds per push.
  *
  * `--profiler cpu-prof` (default) uses node --cpu-prof; its samples are wall-clock, so on a busy
  * machine the time a server spends descheduled inside write(2) (the loopback write wakes the client)
@@ -19,7 +23,7 @@
  * DevTools / speedscope, perf.data for perf report.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,8 +53,12 @@ const { values: argv } = parseArgs({
     only: { type: "string", default: "http,tcp" },
     top: { type: "string", default: "25" },
     profiler: { type: "string", default: "cpu-prof" },
+    fsync: { type: "string" },
   },
 });
+const FSYNC_MODES = ["always", "interval", "never"] as const;
+const fsync = argv.fsync === undefined ? undefined : FSYNC_MODES.find((m) => m === argv.fsync);
+if (argv.fsync !== undefined && fsync === undefined) throw new Error(`--fsync must be always, interval or never, got ${argv.fsync}`);
 const profiler = argv.profiler;
 if (profiler !== "cpu-prof" && profiler !== "perf") throw new Error(`--profiler must be cpu-prof or perf, got ${profiler}`);
 const durationMs = positive("duration-s", argv["duration-s"]) * 1000;
@@ -157,8 +165,9 @@ async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", 
       : ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
   let server: ReadyChild & { readonly addr: HostPort | null };
   let tessera: TesseraServer | null = null;
+  const durable = which === "tessera" && fsync !== undefined ? { dataDir: mkdtempSync(join(tmpdir(), "tessera-profile-data-")), fsync } : undefined;
   if (which === "tessera") {
-    tessera = await spawnTessera(["--tcp", "127.0.0.1:0", "--test-mode"], { nodeArgs });
+    tessera = await spawnTessera(["--tcp", "127.0.0.1:0", "--test-mode"], { nodeArgs, ...(durable === undefined ? {} : { durable }) });
     server = { ...tessera, addr: transport === "http" ? tessera.http : tessera.tcp };
   } else if (transport === "http") {
     const echo = await spawnBareEcho(undefined, { json: true, nodeArgs });
@@ -222,6 +231,7 @@ async function profileRun(transport: "http" | "tcp", which: "tessera" | "echo", 
   } finally {
     await gen.close();
     await server.stop();
+    if (durable !== undefined) rmSync(durable.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -302,7 +312,7 @@ try {
       ? "perf record -e cpu-clock (on-CPU samples, kernel included; JS names from --perf-basic-prof)"
       : "node --cpu-prof (V8 sampler: wall-clock samples of the main thread, so time the thread spends descheduled inside a syscall is charged to it)";
   const title = `Tessera server CPU profile per push (${startedAt.toISOString()}), ${profiler}`;
-  const cond = `profiler: ${how}; µs/push = share × measured server CPU per push\n${connections} connections (HTTP keep-alive / TCP depth ${depth}), ${entities} entities preloaded, 12-feature table, zipf keys; node ${machine.node}, ${machine.cpuModel} × ${machine.cores}, load avg ${machine.loadAvg.join(" ")}`;
+  const cond = `profiler: ${how}; µs/push = share × measured server CPU per push\n${connections} connections (HTTP keep-alive / TCP depth ${depth}), ${entities} entities preloaded, 12-feature table, zipf keys, ${fsync === undefined ? "memory-only" : `command log with --fsync ${fsync}`}; node ${machine.node}, ${machine.cpuModel} × ${machine.cores}, load avg ${machine.loadAvg.join(" ")}`;
   process.stdout.write(`\n${title}\n${cond}\n\n${text}`);
   const path = await writeResult("dataplane-profile", startedAt, { startedAt: startedAt.toISOString(), conditions: { connections, depth, entities, durationMs, warmupMs, ...machine }, runs: results });
   await writeFile(path.replace(/\.json$/, ".md"), `# ${title}\n\n${cond}\n\n\`\`\`\n${text}\`\`\`\n`);

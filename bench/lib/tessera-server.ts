@@ -23,6 +23,8 @@ export interface SpawnTesseraOptions {
   readonly nodeArgs?: readonly string[];
   /** Environment variables the server is meant to see, e.g. TESSERA_ADMIN_KEY. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Keep state in `dataDir` with this fsync mode instead of --memory-only (default: memory only). */
+  readonly durable?: { readonly dataDir: string; readonly fsync: "always" | "interval" | "never" };
 }
 
 /** `extraArgs` are appended after the defaults, so they override them (commander keeps the last value). */
@@ -35,7 +37,7 @@ export async function spawnTessera(extraArgs: readonly string[] = [], options: S
     "--http", "127.0.0.1:0",
     "--tcp", "off",
     "--admin", "127.0.0.1:0",
-    "--memory-only",
+    ...(options.durable === undefined ? ["--memory-only"] : ["--data-dir", options.durable.dataDir, "--fsync", options.durable.fsync]),
     "--auth", "off",
     "--log-level", "warn",
     ...extraArgs,
