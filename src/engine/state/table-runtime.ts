@@ -4,6 +4,8 @@ import type { Row, Value } from "../types.ts";
 import { updateAccs } from "./accumulators.ts";
 import { bucketRow, growRings, needsRoom, nextCap, ringStart } from "./bucket-ring.ts";
 import { Entity, newNums, ObjectPool } from "./entity.ts";
+import { compileHotPath } from "./hot-path.ts";
+import type { HotPath } from "./hot-path.ts";
 import { insertInline, SPILLED } from "./inline-numbers.ts";
 import type { GroupLayout, Inheritance, TableLayout } from "./layout.ts";
 import { buildLayout, CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP } from "./layout.ts";
@@ -20,6 +22,8 @@ export class TableRuntime {
   /** The object states of the table's entities (entity.ts); a rebind to the same layout keeps it. */
   pool = new ObjectPool();
   private readonly reader: WindowReader;
+  /** The usual event, compiled for this layout (hot-path.ts); the general path below does the rest. */
+  private readonly hot: HotPath;
   /** The one cursor apply and read work through (the engine is single-threaded). */
   private readonly cur = new Entity([], null);
   /** Per event: each input's value (NaN = absent / not a number). */
@@ -36,6 +40,7 @@ export class TableRuntime {
   constructor(specs: readonly AggregationSpec[], inherit?: Inheritance) {
     this.layout = buildLayout(specs, inherit);
     this.reader = new WindowReader(this.layout);
+    this.hot = compileHotPath(this.layout);
     const groups = this.layout.groups.length;
     this.xs = new Float64Array(this.layout.inputs.length);
     this.ms = new Uint8Array(this.layout.wheres.length);
@@ -85,6 +90,10 @@ export class TableRuntime {
     const wheres = L.wheres;
     for (let i = 0; i < wheres.length; i++) ms[i] = wheres[i]!(row) === true ? 1 : 0;
 
+    if (this.hot(e.nums, xs, ms, now)) {
+      if (L.objCount > 0) this.hotObjs(e, row, now);
+      return;
+    }
     e.nums[LAST_SEEN] = now;
     const groups = L.groups;
     const life = groups[0]!;
@@ -130,6 +139,16 @@ export class TableRuntime {
       }
       updateAccs(e.nums, r, g, xs, ms);
       if (g.objBase >= 0) this.updateObjs(e, r, g, row, now, r === g.row ? -1 : (r - ringStart(e.nums, L, gi)) / g.rowWidth);
+    }
+  }
+
+  /** After the hot path: the object features of the lifetime row and of each touched window's hot row. */
+  private hotObjs(e: Entity, row: Row, now: number): void {
+    const groups = this.layout.groups;
+    if (groups[0]!.objs.length > 0) this.updateObjs(e, LIFETIME_BASE, groups[0]!, row, now, -1);
+    for (let gi = 1; gi < groups.length; gi++) {
+      const g = groups[gi]!;
+      if (g.objBase >= 0 && (g.always || anyMatched(g.wheres, this.ms))) this.updateObjs(e, g.row, g, row, now, -1);
     }
   }
 

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { updateAccs } from "../../../src/engine/state/accumulators.ts";
+import { LAST_SEEN, LIFETIME_BASE } from "../../../src/engine/state/layout.ts";
+import { compileHotPath } from "../../../src/engine/state/hot-path.ts";
+import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
+import { compile, T0 } from "./helpers.ts";
+
+const H = 3_600_000;
+const B = H / 64;
+
+/** A table with a lifetime, a 1h window and a 1h window only touched by `amt > 5`. */
+function runtime(): TableRuntime {
+  return new TableRuntime([
+    compile("sum", { field: "amt" }),
+    compile("std", { field: "amt", window: "1h" }),
+    compile("count", { window: "1d", interval: "1h", where: "amt > 5" }),
+  ]);
+}
+
+describe("hot path (the usual event, compiled per layout)", () => {
+  it("takes an event whose windows all land in their newest bucket, and refuses — changing nothing — when one would move", () => {
+    const rt = runtime();
+    const hot = compileHotPath(rt.layout);
+    const xs = new Float64Array(rt.layout.inputs.length);
+    const ms = new Uint8Array(rt.layout.wheres.length);
+    const e = rt.cursor(rt.newNums(T0));
+    // The first event of each window starts its bucket: general path only.
+    xs[0] = 10;
+    ms[0] = 1;
+    assert.equal(hot(e.nums, xs, ms, T0), false);
+    rt.apply(e, { amt: 10 }, T0);
+    const nums = e.nums;
+    // Same buckets: taken, and the accumulators moved.
+    const before = [...nums];
+    xs[0] = 20;
+    assert.equal(hot(nums, xs, ms, T0 + 1), true);
+    assert.notDeepEqual([...nums], before);
+    // The 1h window's next bucket: refused, nothing written.
+    const snapshot = [...nums];
+    assert.equal(hot(nums, xs, ms, T0 + B), false);
+    assert.deepEqual([...nums], snapshot);
+    // Not matching `amt > 5`, the tiled window is not touched: its bucket does not have to be current.
+    ms[0] = 0;
+    xs[0] = 1;
+    assert.equal(hot(nums, xs, ms, T0 + H + 1), false, "the 1h window moved");
+    assert.deepEqual([...nums], snapshot);
+  });
+
+  it("updates exactly as updateAccs does, bit for bit, for random inputs and where outcomes", () => {
+    const rt = new TableRuntime([
+      compile("count"),
+      compile("sum", { field: "amt" }),
+      compile("min", { field: "amt", window: "1h" }),
+      compile("max", { field: "amt", window: "1h", where: "amt > 5" }),
+      compile("var", { field: "n", window: "1d" }),
+      compile("sum", { field: "n", window: "1d", where: "b" }),
+      compile("ratio", { window: "1d", interval: "1h", where: "b" }),
+      compile("count", { window: "1d", interval: "1h", where: "amt > 5" }),
+    ]);
+    const L = rt.layout;
+    const hot = compileHotPath(L);
+    const num = fc.oneof(fc.double(), fc.constantFrom(NaN, -0, 0, 1e308, -1e308, 5));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(num, { minLength: L.inputs.length, maxLength: L.inputs.length }), fc.array(fc.boolean(), { minLength: L.wheres.length, maxLength: L.wheres.length })), { minLength: 1, maxLength: 20 }), (events) => {
+        // An entity whose every window has a current bucket at T0 (no `n` yet: its moments start at n = 0).
+        const c = rt.cursor(rt.newNums(T0));
+        rt.apply(c, { amt: 10, b: true }, T0);
+        const viaHot = [...c.nums];
+        const viaAccs = [...c.nums];
+        for (const [inputs, wheres] of events) {
+          const xs = Float64Array.from(inputs);
+          const ms = Uint8Array.from(wheres, (w) => (w ? 1 : 0));
+          assert.equal(hot(viaHot, xs, ms, T0 + 1), true);
+          viaAccs[LAST_SEEN] = T0 + 1;
+          L.groups.forEach((g, gi) => {
+            if (gi === 0 || g.always || Array.from(g.wheres).some((w) => ms[w] === 1)) updateAccs(viaAccs, gi === 0 ? LIFETIME_BASE : g.row, g, xs, ms);
+          });
+        }
+        const bits = (a: number[]): string[] => a.map((x) => (Object.is(x, -0) ? "-0" : String(x)));
+        assert.deepEqual(bits(viaHot), bits(viaAccs));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
