@@ -15,7 +15,8 @@ import { WindowReader } from "./window-reader.ts";
  * Applies events to entities over a table's layout (layout.ts), and reads them through its
  * WindowReader. The per-event path allocates nothing once an entity's rings have grown to its rate:
  * inputs and `where`s are evaluated once into scratch arrays, then each window updates its hot row
- * in place (bucket-ring.ts when the bucket changes).
+ * in place (bucket-ring.ts when the bucket changes). The usual event, every touched window in its
+ * newest bucket, runs code compiled for the layout (hot-path.ts); the general path does the rest.
  */
 export class TableRuntime {
   readonly layout: TableLayout;
