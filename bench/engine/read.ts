@@ -19,8 +19,9 @@ const READS = Number(process.env.READS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const ENTITIES = 100_000;
 
-function bench(name: string, agg: Record<string, unknown>, features: number): void {
-  const setup = readSetup(agg, features, stream(LOAD, ENTITIES, 10), READS);
+function bench(name: string, agg: Record<string, unknown>): void {
+  const setup = readSetup(agg, stream(LOAD, ENTITIES, 10), READS);
+  const features = setup.features;
   const engineNs: number[] = [];
   const floorNs: number[] = [];
   // Round 0 is the warm-up.
@@ -40,6 +41,6 @@ function bench(name: string, agg: Record<string, unknown>, features: number): vo
   );
 }
 
-bench("12-feature table", twelveFeatures(), 12);
-bench("30-feature pack", thirtyFeatures(), 30);
+bench("12-feature table", twelveFeatures());
+bench("30-feature pack", thirtyFeatures());
 console.log(`node ${process.version}, ${process.arch}; medians of ${ROUNDS} rounds (engine and floor alternated) after one warm-up round`);

@@ -83,11 +83,14 @@ export interface ReadSetup {
   readonly engine: Engine;
   readonly keys: readonly string[];
   readonly now: number;
+  /** The table's feature count. */
+  readonly features: number;
   /** The floor's rows: as many numbers per key as the table has features. */
   readonly floor: Map<string, number[]>;
 }
 
-export function readSetup(agg: Record<string, unknown>, features: number, s: Stream, reads: number): ReadSetup {
+export function readSetup(agg: Record<string, unknown>, s: Stream, reads: number): ReadSetup {
+  const features = Object.keys(agg).length;
   const engine = engineWith([EVENT, table("t", "user", JSON.parse(JSON.stringify(agg)))]);
   for (let i = 0; i < s.rows.length; i++) {
     const p = engine.preparePush("prod", "txn", s.rows[i], s.times[i]!);
@@ -96,7 +99,7 @@ export function readSetup(agg: Record<string, unknown>, features: number, s: Str
   const r = rng(7);
   const keys = Array.from({ length: reads }, () => s.keys[Math.floor(r.next() * s.keys.length)]!);
   const floor = new Map<string, number[]>(s.keys.map((k) => [k, Array.from({ length: features }, (_v, i) => i + 0.5)]));
-  return { engine, keys, now: s.times[s.times.length - 1]! + 1, floor };
+  return { engine, keys, now: s.times[s.times.length - 1]! + 1, features, floor };
 }
 
 let sink = 0;
