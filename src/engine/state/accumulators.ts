@@ -1,10 +1,8 @@
-import type { GroupLayout } from "./layout.ts";
-
 /**
  * The inline f64 accumulators behind the ops' slot forms (aggregate/slots.ts), as integer kinds so the
  * hot loops switch on a small int. Each occupies `accWidth(kind)` consecutive numbers of an entity's
- * number array (in the lifetime row or a bucket row). This file owns their empty values, how an
- * event updates them and how buckets combine.
+ * number array (in the lifetime row or a bucket row). This file owns their empty values and how
+ * buckets combine; how an event updates them is compiled per layout (hot-path.ts).
  */
 
 /** [c] */
@@ -145,58 +143,5 @@ export function accCombineRows(dst: number[], d: number, src: readonly number[],
     }
     default:
       for (let i = 0; i < n; i++) accCombine(dst, d, src, rows[i]! + off, kind);
-  }
-}
-
-/**
- * Applies one event to group g's accumulators in the row at a[r..]: `xs` holds the event's inputs
- * (NaN = absent), `ms` its `where` outcomes (1 = matched).
- */
-export function updateAccs(a: number[], r: number, g: GroupLayout, xs: Float64Array, ms: Uint8Array): void {
-  const kinds = g.accKind;
-  const offs = g.accOffset;
-  const ins = g.accInput;
-  const whs = g.accWhere;
-  for (let i = 0; i < kinds.length; i++) {
-    const o = r + offs[i]!;
-    const w = whs[i]!;
-    const kind = kinds[i]!;
-    if (kind === ACC_RATIO) {
-      a[o + 1]! += 1;
-      if (w < 0 || ms[w] === 1) a[o]! += 1;
-      continue;
-    }
-    if (w >= 0 && ms[w] !== 1) continue;
-    if (kind === ACC_COUNT) {
-      a[o]! += 1;
-      continue;
-    }
-    const x = xs[ins[i]!]!;
-    if (x !== x) continue;
-    switch (kind) {
-      case ACC_SUM:
-        a[o]! += 1;
-        a[o + 1]! += x;
-        break;
-      case ACC_MOMENTS: {
-        // Welford's update, with the mean kept as Σx / n.
-        const n0 = a[o]!;
-        const s0 = a[o + 1]!;
-        const d = n0 === 0 ? 0 : x - s0 / n0;
-        const n = n0 + 1;
-        const s = s0 + x;
-        a[o] = n;
-        a[o + 1] = s;
-        a[o + 2]! += d * (x - s / n);
-        break;
-      }
-      case ACC_MIN:
-        // Also replaces the empty NaN (`x >= NaN` is false).
-        if (!(x >= a[o]!)) a[o] = x;
-        break;
-      case ACC_MAX:
-        if (!(x <= a[o]!)) a[o] = x;
-        break;
-    }
   }
 }

@@ -11,14 +11,16 @@ import { LAST_SEEN, LIFETIME_BASE } from "./layout.ts";
  */
 export type HotPath = (a: number[], xs: Float64Array, ms: Uint8Array, now: number) => boolean;
 
+/** Group gi's accumulator updates on the row at a[r..] (the general path, any bucket). */
+export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array, ms: Uint8Array) => void;
+
 /**
- * Why generated code: the general path walks each window's accumulators through four parallel
- * int arrays and a switch, and calls a function per window; measured with callgrind on the
- * 12-feature table, that bookkeeping cost ~300 instructions per window per event. Here the same
- * arithmetic (statement for statement, so results are bit-identical: accumulators.ts
- * `updateAccs`) is straight-line code with the layout's offsets as constants. Only numbers from
- * the layout are written into the source, each checked to be a finite number first: no name or
- * string from a registration ever reaches it.
+ * Why generated code: walking each window's accumulators through four parallel int arrays and a
+ * switch, with a call per window, cost ~300 instructions per window per event (callgrind,
+ * 12-feature table). Here the accumulator arithmetic is straight-line code with the layout's
+ * offsets as constants; it is the only implementation of it (the general path runs the same
+ * statements per group, compileGroupUpdate). Only numbers from the layout are written into the
+ * source, each checked first: no name or string from a registration ever reaches it.
  */
 export function compileHotPath(L: TableLayout): HotPath {
   const src: string[] = [];
@@ -29,15 +31,37 @@ export function compileHotPath(L: TableLayout): HotPath {
     src.push(`if (${touched(g)}) { i${i} = Math.floor(now / ${num(g.width)}); if (a[${int(g.row)}] !== i${i}) return false; }`);
   });
   // 2. The update.
-  src.push(`a[${int(LAST_SEEN)}] = now;`, "var x = 0, n0 = 0, s0 = 0, d = 0, n = 0, s = 0;");
-  accumulators(src, L.groups[0]!, LIFETIME_BASE);
+  src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH);
+  accumulators(src, L.groups[0]!, at(LIFETIME_BASE));
   windows.forEach((g, i) => {
     src.push(`if (i${i} !== -1) {`);
-    accumulators(src, g, g.row);
+    accumulators(src, g, at(g.row));
     src.push("}");
   });
   src.push("return true;");
   return new Function("a", "xs", "ms", "now", src.join("\n")) as HotPath;
+}
+
+/**
+ * Each group's accumulator updates on a row given at run time (`r`), as one function switching on
+ * the group (one call site, one optimised function, rather than a function per group).
+ */
+export function compileGroupUpdate(L: TableLayout): GroupUpdate {
+  const src = [SCRATCH, "switch (gi) {"];
+  L.groups.forEach((g, gi) => {
+    src.push(`case ${int(gi)}:`);
+    accumulators(src, g, (k) => (k === 0 ? "r" : `r + ${int(k)}`));
+    src.push("return;");
+  });
+  src.push("}");
+  return new Function("gi", "a", "r", "xs", "ms", src.join("\n")) as GroupUpdate;
+}
+
+const SCRATCH = "var x = 0, n0 = 0, s0 = 0, d = 0, n = 0, s = 0;";
+
+/** Indices of a row at a constant offset. */
+function at(row: number): (k: number) => string {
+  return (k) => String(int(row + k));
 }
 
 /** The condition under which an event touches window g (as TableRuntime.apply decides it). */
@@ -46,14 +70,21 @@ function touched(g: GroupLayout): string {
   return Array.from(g.wheres, (w) => `ms[${int(w)}] === 1`).join(" || ") || "false";
 }
 
-/** updateAccs of group g on the row at `row`, unrolled. */
-function accumulators(src: string[], g: GroupLayout, row: number): void {
+/**
+ * How one event updates group g's accumulators (aggregate/slots.ts kinds, accumulators.ts layout),
+ * on the row whose number k is a[at(k)]: `xs` holds the event's inputs (NaN = absent), `ms` its
+ * `where` outcomes (1 = matched); an accumulator with a `where` only sees matched events, except
+ * ratio, which counts every event and the matched ones.
+ */
+function accumulators(src: string[], g: GroupLayout, at: (k: number) => string): void {
   for (let i = 0; i < g.accKind.length; i++) {
     const kind = g.accKind[i]!;
-    const o = int(row + g.accOffset[i]!);
+    const off = g.accOffset[i]!;
+    const o = at(off);
+    const o1 = at(off + 1);
     const w = g.accWhere[i]!;
     if (kind === ACC_RATIO) {
-      src.push(`a[${o + 1}] += 1;`);
+      src.push(`a[${o1}] += 1;`);
       src.push(w < 0 ? `a[${o}] += 1;` : `if (ms[${int(w)}] === 1) a[${o}] += 1;`);
       continue;
     }
@@ -64,12 +95,14 @@ function accumulators(src: string[], g: GroupLayout, row: number): void {
       body.push(`x = xs[${int(g.accInput[i]!)}];`, "if (x === x) {");
       switch (kind) {
         case ACC_SUM:
-          body.push(`a[${o}] += 1; a[${o + 1}] += x;`);
+          body.push(`a[${o}] += 1; a[${o1}] += x;`);
           break;
         case ACC_MOMENTS:
-          body.push(`n0 = a[${o}]; s0 = a[${o + 1}]; d = n0 === 0 ? 0 : x - s0 / n0; n = n0 + 1; s = s0 + x;`, `a[${o}] = n; a[${o + 1}] = s; a[${o + 2}] += d * (x - s / n);`);
+          // Welford's update, with the mean kept as Σx / n.
+          body.push(`n0 = a[${o}]; s0 = a[${o1}]; d = n0 === 0 ? 0 : x - s0 / n0; n = n0 + 1; s = s0 + x;`, `a[${o}] = n; a[${o1}] = s; a[${at(off + 2)}] += d * (x - s / n);`);
           break;
         case ACC_MIN:
+          // Also replaces the empty NaN (`x >= NaN` is false).
           body.push(`if (!(x >= a[${o}])) a[${o}] = x;`);
           break;
         case ACC_MAX:

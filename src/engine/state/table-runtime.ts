@@ -1,11 +1,10 @@
 import type { AggregationSpec } from "../aggregate/catalogue.ts";
 import { continuousMinLive } from "../aggregate/window.ts";
 import type { Row, Value } from "../types.ts";
-import { updateAccs } from "./accumulators.ts";
 import { bucketRow, growRings, needsRoom, nextCap, ringStart } from "./bucket-ring.ts";
 import { Entity, newNums, ObjectPool } from "./entity.ts";
-import { compileHotPath } from "./hot-path.ts";
-import type { HotPath } from "./hot-path.ts";
+import { compileGroupUpdate, compileHotPath } from "./hot-path.ts";
+import type { GroupUpdate, HotPath } from "./hot-path.ts";
 import { insertInline, SPILLED } from "./inline-numbers.ts";
 import type { GroupLayout, Inheritance, TableLayout } from "./layout.ts";
 import { buildLayout, CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP } from "./layout.ts";
@@ -25,6 +24,8 @@ export class TableRuntime {
   private readonly reader: WindowReader;
   /** The usual event, compiled for this layout (hot-path.ts); the general path below does the rest. */
   private readonly hot: HotPath;
+  /** The groups' accumulator updates on any row (hot-path.ts), for the general path. */
+  private readonly update: GroupUpdate;
   /** The one cursor apply and read work through (the engine is single-threaded). */
   private readonly cur = new Entity([], null);
   /** Per event: each input's value (NaN = absent / not a number). */
@@ -42,6 +43,7 @@ export class TableRuntime {
     this.layout = buildLayout(specs, inherit);
     this.reader = new WindowReader(this.layout);
     this.hot = compileHotPath(this.layout);
+    this.update = compileGroupUpdate(this.layout);
     const groups = this.layout.groups.length;
     this.xs = new Float64Array(this.layout.inputs.length);
     this.ms = new Uint8Array(this.layout.wheres.length);
@@ -98,7 +100,7 @@ export class TableRuntime {
     e.nums[LAST_SEEN] = now;
     const groups = L.groups;
     const life = groups[0]!;
-    updateAccs(e.nums, LIFETIME_BASE, life, xs, ms);
+    this.update(0, e.nums, LIFETIME_BASE, xs, ms);
     if (life.objs.length > 0) this.updateObjs(e, LIFETIME_BASE, life, row, now, -1);
 
     // Pass 1: each window's bucket for this event; rings that must grow for it grow in ONE
@@ -138,7 +140,7 @@ export class TableRuntime {
         r = bucketRow(e, L, gi, idx, minLives[gi]!);
         if (r < 0) continue;
       }
-      updateAccs(e.nums, r, g, xs, ms);
+      this.update(gi, e.nums, r, xs, ms);
       if (g.objBase >= 0) this.updateObjs(e, r, g, row, now, r === g.row ? -1 : (r - ringStart(e.nums, L, gi)) / g.rowWidth);
     }
   }

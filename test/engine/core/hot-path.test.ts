@@ -1,11 +1,66 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { updateAccs } from "../../../src/engine/state/accumulators.ts";
+import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "../../../src/engine/state/accumulators.ts";
 import { LAST_SEEN, LIFETIME_BASE } from "../../../src/engine/state/layout.ts";
-import { compileHotPath } from "../../../src/engine/state/hot-path.ts";
+import type { GroupLayout } from "../../../src/engine/state/layout.ts";
+import { compileGroupUpdate, compileHotPath } from "../../../src/engine/state/hot-path.ts";
 import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
 import { compile, T0 } from "./helpers.ts";
+
+/**
+ * The reference the generated code is held to: one event applied to group g's accumulators in the
+ * row at a[r..] by walking the layout's accumulator arrays (the interpreter the engine ran before the
+ * updates were compiled). `xs` holds the event's inputs (NaN = absent), `ms` its `where` outcomes.
+ */
+function updateAccs(a: number[], r: number, g: GroupLayout, xs: Float64Array, ms: Uint8Array): void {
+  const kinds = g.accKind;
+  const offs = g.accOffset;
+  const ins = g.accInput;
+  const whs = g.accWhere;
+  for (let i = 0; i < kinds.length; i++) {
+    const o = r + offs[i]!;
+    const w = whs[i]!;
+    const kind = kinds[i]!;
+    if (kind === ACC_RATIO) {
+      a[o + 1]! += 1;
+      if (w < 0 || ms[w] === 1) a[o]! += 1;
+      continue;
+    }
+    if (w >= 0 && ms[w] !== 1) continue;
+    if (kind === ACC_COUNT) {
+      a[o]! += 1;
+      continue;
+    }
+    const x = xs[ins[i]!]!;
+    if (x !== x) continue;
+    switch (kind) {
+      case ACC_SUM:
+        a[o]! += 1;
+        a[o + 1]! += x;
+        break;
+      case ACC_MOMENTS: {
+        // Welford's update, with the mean kept as Σx / n.
+        const n0 = a[o]!;
+        const s0 = a[o + 1]!;
+        const d = n0 === 0 ? 0 : x - s0 / n0;
+        const n = n0 + 1;
+        const s = s0 + x;
+        a[o] = n;
+        a[o + 1] = s;
+        a[o + 2]! += d * (x - s / n);
+        break;
+      }
+      case ACC_MIN:
+        // Also replaces the empty NaN (`x >= NaN` is false).
+        if (!(x >= a[o]!)) a[o] = x;
+        break;
+      case ACC_MAX:
+        if (!(x <= a[o]!)) a[o] = x;
+        break;
+    }
+  }
+}
 
 const H = 3_600_000;
 const B = H / 64;
@@ -48,7 +103,7 @@ describe("hot path (the usual event, compiled per layout)", () => {
     assert.deepEqual([...nums], snapshot);
   });
 
-  it("updates exactly as updateAccs does, bit for bit, for random inputs and where outcomes", () => {
+  it("hot path and per-group updates update exactly as the reference does, bit for bit, for random inputs and where outcomes", () => {
     const rt = new TableRuntime([
       compile("count"),
       compile("sum", { field: "amt" }),
@@ -61,6 +116,7 @@ describe("hot path (the usual event, compiled per layout)", () => {
     ]);
     const L = rt.layout;
     const hot = compileHotPath(L);
+    const update = compileGroupUpdate(L);
     const num = fc.oneof(fc.double(), fc.constantFrom(NaN, -0, 0, 1e308, -1e308, 5));
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.array(num, { minLength: L.inputs.length, maxLength: L.inputs.length }), fc.array(fc.boolean(), { minLength: L.wheres.length, maxLength: L.wheres.length })), { minLength: 1, maxLength: 20 }), (events) => {
@@ -69,17 +125,23 @@ describe("hot path (the usual event, compiled per layout)", () => {
         rt.apply(c, { amt: 10, b: true }, T0);
         const viaHot = [...c.nums];
         const viaAccs = [...c.nums];
+        const viaGroups = [...c.nums];
         for (const [inputs, wheres] of events) {
           const xs = Float64Array.from(inputs);
           const ms = Uint8Array.from(wheres, (w) => (w ? 1 : 0));
           assert.equal(hot(viaHot, xs, ms, T0 + 1), true);
           viaAccs[LAST_SEEN] = T0 + 1;
           L.groups.forEach((g, gi) => {
-            if (gi === 0 || g.always || Array.from(g.wheres).some((w) => ms[w] === 1)) updateAccs(viaAccs, gi === 0 ? LIFETIME_BASE : g.row, g, xs, ms);
+            if (gi === 0 || g.always || Array.from(g.wheres).some((w) => ms[w] === 1)) {
+              updateAccs(viaAccs, gi === 0 ? LIFETIME_BASE : g.row, g, xs, ms);
+              update(gi, viaGroups, gi === 0 ? LIFETIME_BASE : g.row, xs, ms);
+            }
           });
         }
         const bits = (a: number[]): string[] => a.map((x) => (Object.is(x, -0) ? "-0" : String(x)));
         assert.deepEqual(bits(viaHot), bits(viaAccs));
+        viaGroups[LAST_SEEN] = T0 + 1;
+        assert.deepEqual(bits(viaGroups), bits(viaAccs));
       }),
       { numRuns: 300 },
     );
