@@ -6,7 +6,7 @@ import type { CompiledEvent } from "./registry/model.ts";
 import { ActiveSnapshot } from "./snapshot/engine-snapshot.ts";
 import type { EngineSnapshot } from "./snapshot/engine-snapshot.ts";
 import { restoreSnapshot } from "./snapshot/restore.ts";
-import { snapshotError } from "./snapshot/snapshot-error.ts";
+import { snapshotError } from "../errors/snapshot-fields.ts";
 import { DedupeCache } from "./state/dedupe.ts";
 import type { FeatureInfo } from "./state/feature-runtime.ts";
 import { readKey } from "./state/keys.ts";

@@ -1,7 +1,8 @@
 import { TesseraError } from "./tessera-error.ts";
 
 /**
- * Checked reads of state decoded from a snapshot (auth-state-codec.ts, secret-store-codec.ts). The
+ * Checked reads of state decoded from a snapshot (auth-state-codec.ts, secret-store-codec.ts, the
+ * engine's snapshot/). The
  * bytes passed their checksums, so a wrong shape means a bug or a foreign writer, not a disk error;
  * it is TesseraError internal_error "snapshot: ...", on which recovery falls back to an older
  * snapshot instead of starting with state that would fail later, far from the cause.
@@ -9,6 +10,11 @@ import { TesseraError } from "./tessera-error.ts";
 
 export function snapshotError(message: string): TesseraError {
   return new TesseraError("internal_error", `snapshot: ${message}`);
+}
+
+/** Whether `err` is one of snapshotError's (a restore rethrows those as they are). */
+export function isSnapshotError(err: unknown): err is TesseraError {
+  return err instanceof TesseraError && err.code === "internal_error" && err.message.startsWith("snapshot: ");
 }
 
 export function object(v: unknown, what: string): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import { CHUNK_HEADER_BYTES, CHUNK_TRAILER_BYTES, FLAG_LAST, FORMAT_VERSION, MAGIC, STR_ASCII, STR_UTF16, STR_UTF8 } from "./format.ts";
-import { snapshotError } from "./snapshot-error.ts";
+import { snapshotError } from "../../errors/snapshot-fields.ts";
 
 /**
  * Reads one verified chunk's payload (format.ts). Every read is bounds-checked against the payload

@@ -3,7 +3,7 @@ import { LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN } from "../state/layout.ts
 import type { TableLayout } from "../state/layout.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import type { ChunkWriter } from "./chunk-writer.ts";
-import { snapshotError } from "./snapshot-error.ts";
+import { snapshotError } from "../../errors/snapshot-fields.ts";
 import { readValue, writeValue } from "./value-codec.ts";
 
 /**

@@ -6,7 +6,7 @@ import type { ChunkReader } from "./chunk-reader.ts";
 import type { ChunkWriter } from "./chunk-writer.ts";
 import { RECORD_HEADER } from "./format.ts";
 import { inheritanceOf, layoutSignature } from "./layout-identity.ts";
-import { snapshotError } from "./snapshot-error.ts";
+import { snapshotError } from "../../errors/snapshot-fields.ts";
 import { readValue, writeValue } from "./value-codec.ts";
 
 /**

@@ -9,7 +9,7 @@ import { RECORD_DEDUPE, RECORD_END, RECORD_ENTITIES, RECORD_HEADER } from "./for
 import { readHeader } from "./header-record.ts";
 import type { Header } from "./header-record.ts";
 import { layoutSignature } from "./layout-identity.ts";
-import { isSnapshotError, snapshotError } from "./snapshot-error.ts";
+import { isSnapshotError, snapshotError } from "../../errors/snapshot-fields.ts";
 
 export interface RestoredWorkspace {
   readonly name: string;

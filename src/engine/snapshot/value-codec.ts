@@ -2,7 +2,7 @@ import { newDoubles } from "../state/entity.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import type { ChunkWriter } from "./chunk-writer.ts";
 import { V_ARRAY, V_DOUBLES, V_FALSE, V_FLOAT, V_INT, V_MAP, V_NULL, V_OBJECT, V_SET, V_STRING, V_TRUE, V_TYPED, V_UNDEFINED } from "./format.ts";
-import { snapshotError } from "./snapshot-error.ts";
+import { snapshotError } from "../../errors/snapshot-fields.ts";
 
 /**
  * A tagged binary codec for the plain data operator states are made of (aggregate/operator.ts:
