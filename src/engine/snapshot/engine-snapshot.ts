@@ -17,15 +17,10 @@ export interface EngineSnapshot {
 
 /** State that is frozen for copy-on-write: TableState and DedupeCache. */
 interface FrozenSource {
-  writeFrozen(max: number): boolean;
+  /** Writes one more frozen item; false once none is left. */
+  writeNextFrozen(): boolean;
   thawAll(): void;
 }
-
-/**
- * Entities (or dedupe entries) written per step of `next`, between budget checks. One: a step is a
- * few calls, nothing next to writing an entity, and a small budget then means a short pause.
- */
-const STEP = 1;
 
 /** At most this many entities or dedupe entries per record (records are never split across chunks). */
 const RECORD_MAX_ITEMS = 4096;
@@ -116,10 +111,14 @@ export class ActiveSnapshot implements EngineSnapshot {
     this.end();
   }
 
-  /** Writes up to STEP more items; false once every source is written. */
+  /**
+   * Writes one more entity or dedupe entry; false once every source is written. One per step, between
+   * budget checks: a step is a few calls, nothing next to writing an entity, and a small budget then
+   * means a short pause.
+   */
   private step(): boolean {
     while (this.at < this.sources.length) {
-      if (this.sources[this.at]!.writeFrozen(STEP)) return true;
+      if (this.sources[this.at]!.writeNextFrozen()) return true;
       this.at++;
     }
     return false;

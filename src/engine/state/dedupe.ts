@@ -122,9 +122,9 @@ export class DedupeCache {
   private prune(event: string, gens: Map<string, DedupeEntry>[]): void {
     if (this.frozen?.has(event) === true) return;
     if (gens.length > 1) {
-      const kept = gens.filter((m, i) => m.size > 0 || i === gens.length - 1);
-      gens.length = 0;
-      gens.push(...kept);
+      let kept = 0;
+      for (let i = 0; i < gens.length; i++) if (gens[i]!.size > 0 || i === gens.length - 1) gens[kept++] = gens[i]!;
+      gens.length = kept;
     }
     if (gens.length === 1 && gens[0]!.size === 0) this.byEvent.delete(event);
   }
@@ -144,14 +144,12 @@ export class DedupeCache {
     this.sink = sink;
   }
 
-  /** Writes up to `max` frozen entries; false once none is left (copy-on-write is over). */
-  writeFrozen(max: number): boolean {
+  /** Writes one more frozen entry; false once none is left (copy-on-write is over). */
+  writeNextFrozen(): boolean {
     const frozen = this.frozen;
     if (frozen === null) return false;
-    let n = 0;
     for (const [event, fe] of frozen) {
-      while (n < max && this.writeNext(event, fe) !== undefined) n++;
-      if (n === max) return true;
+      if (this.writeNext(event, fe) !== undefined) return true;
     }
     this.thawAll();
     return false;

@@ -199,20 +199,18 @@ export class TableState {
     this.frozen = { rest, sink, pass: rest.entries() };
   }
 
-  /** Writes and unfreezes up to `max` entities; false once none is left (copy-on-write is over). */
-  writeFrozen(max: number): boolean {
+  /** Writes and unfreezes one more entity; false once none is left (copy-on-write is over). */
+  writeNextFrozen(): boolean {
     const f = this.frozen;
     if (f === null) return false;
-    for (let i = 0; i < max; i++) {
-      const r = f.pass.next();
-      if (r.done === true) {
-        this.frozen = null;
-        return false;
-      }
-      const [k, nums] = r.value;
-      this.writeOut(f, k, nums);
-      this.entities.set(k, nums);
+    const r = f.pass.next();
+    if (r.done === true) {
+      this.frozen = null;
+      return false;
     }
+    const [k, nums] = r.value;
+    this.writeOut(f, k, nums);
+    this.entities.set(k, nums);
     return true;
   }
 
