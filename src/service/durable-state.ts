@@ -47,7 +47,6 @@ export async function openDurableState(options: OpenStateOptions): Promise<Durab
   let engine = new Engine();
   let controlPlane = new ControlPlane();
   let snapshotLsn = 0;
-  let logFailed = false;
   const loaded = await store.loadNewest((snapshot) => {
     const engineChunks: Uint8Array[] = [];
     let controlState: Uint8Array | undefined;
@@ -75,7 +74,6 @@ export async function openDurableState(options: OpenStateOptions): Promise<Durab
     metrics: new PrometheusLogMetrics(metrics.registry),
     onFailure: (err, cause) => {
       logger.error({ err: cause }, `${err.message}: refusing writes until restart`);
-      logFailed = true;
       options.onLogFailure();
     },
   });
@@ -102,14 +100,11 @@ export async function openDurableState(options: OpenStateOptions): Promise<Durab
     registry: metrics.registry,
   });
   const close = async (): Promise<void> => {
-    // After a failed write the state may hold commands that were refused, not acknowledged: they
-    // must not become durable through a snapshot.
-    if (!logFailed) {
-      try {
-        await snapshotter.close();
-      } catch {
-        // Logged by the snapshotter; the log below still holds everything.
-      }
+    try {
+      // No final snapshot after a failed log write (Snapshotter.close).
+      await snapshotter.close();
+    } catch {
+      // Logged by the snapshotter; the log below still holds everything.
     }
     try {
       await log.close();

@@ -15,6 +15,11 @@ export interface TakenSnapshot extends SnapshotInfo {
 export interface SnapshotLog {
   /** The LSN of the last appended record (applied to the state in the same turn). */
   readonly lastLsn: number;
+  /**
+   * True once a write failed: the state may then hold commands that were refused, not acknowledged,
+   * and they must not become durable through a snapshot.
+   */
+  readonly failed: boolean;
   /** Resolves once every record up to `lsn` is durable; undefined when they already are. */
   whenDurable(lsn: number): Promise<void> | undefined;
   deleteBefore(lsn: number): Promise<number>;
@@ -93,16 +98,20 @@ export class Snapshotter {
     return this.running;
   }
 
-  /** Stops the timer and writes a final snapshot (call after the listeners drained, before the log closes). */
+  /**
+   * Stops the timer and writes a final snapshot (call after the listeners drained, before the log
+   * closes); none when the log failed. A snapshot requested meanwhile joins this one.
+   */
   async close(): Promise<TakenSnapshot | undefined> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.running?.catch(() => undefined);
-    return this.take();
+    if (this.o.log.failed) return undefined;
+    return this.snapshot();
   }
 
   private tick(): void {
-    if (this.closed || this.running !== undefined) return;
+    if (this.closed || this.running !== undefined || this.o.log.failed) return;
     const pending = this.o.log.lastLsn - this.lastLsn;
     if (pending <= 0) return;
     // Wall time, not the engine clock: a pinned test clock must not stop snapshots.

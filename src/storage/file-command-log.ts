@@ -205,6 +205,11 @@ export class FileCommandLog implements CommandLog {
     return this.nextLsn - 1;
   }
 
+  /** True once a write or fsync failed (the log refuses everything from then on). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   whenDurable(lsn: number): Promise<void> | undefined {
     if (lsn >= this.nextLsn) throw new RangeError(`LSN ${lsn} has not been appended`);
     if (this.failure !== undefined) {
