@@ -158,25 +158,27 @@ export class DataPlane {
     this.engine.workspace(ws);
     const events = pushBatchShape(body);
     const outcomes: PushOutcome[] = new Array(events.length);
-    // The durability the outcomes wait for: one promise per group commit, not one per event.
-    let pending: Promise<void>[] | undefined;
-    let newest: Promise<void> | undefined;
+    // Acks become durable in LSN order: waiting for the highest one covers the others.
+    let newest = 0;
     for (let i = 0; i < events.length; i++) {
       try {
         const { event, data } = pushShape(events[i]);
         const r = this.pushOneDeferred(ws, event, data);
-        let v: PushReply;
-        if (r instanceof DurableReply) {
-          v = r.value;
-          if (r.durable !== newest) (pending ??= []).push((newest = r.durable));
-        } else v = r;
+        const v = r instanceof DurableReply ? r.value : r;
+        if (r instanceof DurableReply && v.ack_lsn > newest) newest = v.ack_lsn;
         outcomes[i] = { ack_lsn: v.ack_lsn, idempotent_replay: v.idempotent_replay };
       } catch (e) {
         outcomes[i] = entryError(e);
       }
     }
     const reply = (): PushBatchReply => ({ outcomes, registry_version: this.engine.registryVersion(ws) });
-    return pending === undefined ? reply() : Promise.all(pending).then(reply);
+    const durable = newest === 0 ? undefined : this.log.whenDurable(newest);
+    return durable === undefined ? reply() : durable.then(reply);
+  }
+
+  /** Resolves once every command up to `lsn` is durable; undefined when they already are. */
+  whenDurable(lsn: number): Promise<void> | undefined {
+    return this.log.whenDurable(lsn);
   }
 
   /** A client stream of pushes into one workspace, summarised when it ends. */
@@ -303,7 +305,6 @@ export class PushStreamWriter {
   private readonly caller: Caller | undefined;
   private index = 0;
   private workspace: string | undefined;
-  private last: Promise<void> | undefined;
   private readonly summary: PushStreamSummary = { accepted: 0, replayed: 0, rejected: 0, last_ack_lsn: 0, errors: [], registry_version: 0 };
 
   constructor(plane: DataPlane, caller?: Caller) {
@@ -319,12 +320,8 @@ export class PushStreamWriter {
       this.plane.authorizeStreamPush(this.caller, this.workspace);
       const { event, data } = pushShape(body);
       const r = this.plane.pushOneDeferred(this.workspace, event, data);
-      // Counted now: the summary is handed out only by finish(), once the newest ack is durable (acks
-      // become durable in LSN order, so that covers the ones before it).
-      if (r instanceof DurableReply) {
-        this.count(r.value);
-        this.last = r.durable;
-      } else this.count(r);
+      // Counted now: the summary is handed out only by finish(), once the highest ack is durable.
+      this.count(r instanceof DurableReply ? r.value : r);
     } catch (e) {
       // A caller not allowed to push ends the whole stream with that error.
       if (e instanceof TesseraError && (e.code === "permission_denied" || e.code === "unauthenticated")) throw e;
@@ -334,7 +331,9 @@ export class PushStreamWriter {
   }
 
   async finish(): Promise<PushStreamSummary> {
-    await this.last;
+    // Acks become durable in LSN order: the highest one covers the others (a dedupe replay's older
+    // ack included).
+    if (this.summary.last_ack_lsn > 0) await this.plane.whenDurable(this.summary.last_ack_lsn);
     this.summary.registry_version = this.plane.registryVersion(this.workspace ?? DEFAULT_WORKSPACE);
     return this.summary;
   }
