@@ -6,8 +6,8 @@
  *
  * One server (--fsync interval, periodic snapshots off) is loaded with `entities` users of the
  * durability table (7 aggregations, one event each). Then, per round, two windows of closed-loop
- * msgpack TCP pushes (4 connections × depth 32, keys spread over the loaded users): one quiet, one
- * during which snapshots are requested back to back through the admin POST /snapshot. The report
+ * msgpack TCP pushes (4 connections × depth 32, keys spread over all the loaded users): one quiet, one
+ * (before it in odd rounds) during which snapshots are requested back to back through the admin POST /snapshot. The report
  * gives the pushes/s ratio (snapshotting ÷ quiet, same round), both p99s, and the server's own
  * figures for the snapshots: duration, bytes, and the longest serialization slice (the time a push
  * could wait behind the snapshot). Medians over rounds.
@@ -48,13 +48,12 @@ try {
   await register(server.url, { nodes: NODES });
   await pushBatches(server.url, preload(entities), 2);
   const load = () =>
-    loadTcpPushes({ host: server.tcp.host, port: server.tcp.port, connections: 4, depth: 32, warmupMs: 300, durationMs: windowMs, event: "txn", data: { user: `u${Math.floor(entities / 3)}`, amt: 3.5, merchant: "m1" }, serverPid: server.pid });
+    loadTcpPushes({ host: server.tcp.host, port: server.tcp.port, connections: 4, depth: 32, warmupMs: 300, durationMs: windowMs, event: "txn", data: (i) => ({ user: `u${(i * 7919) % entities}`, amt: 3.5, merchant: "m1" }), serverPid: server.pid });
   const ratios: number[] = [];
   const quietP99: number[] = [];
   const snapP99: number[] = [];
   const snaps: Taken[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const quiet = await load();
+  const whileSnapshotting = async (): Promise<Awaited<ReturnType<typeof load>>> => {
     let stop = false;
     const snapshotting = (async () => {
       while (!stop) {
@@ -65,10 +64,17 @@ try {
     const busy = await load();
     stop = true;
     await snapshotting;
-    ratios.push(busy.pushesPerS / quiet.pushesPerS);
-    quietP99.push(quiet.latency.p99Us);
+    return busy;
+  };
+  for (let r = 0; r < rounds; r++) {
+    // Quiet first in even rounds, last in odd ones (as bench/lib/rounds.ts schedules pairs).
+    const quiet = r % 2 === 0 ? await load() : undefined;
+    const busy = await whileSnapshotting();
+    const q = quiet ?? (await load());
+    ratios.push(busy.pushesPerS / q.pushesPerS);
+    quietP99.push(q.latency.p99Us);
     snapP99.push(busy.latency.p99Us);
-    process.stderr.write(`round ${r + 1}/${rounds}: quiet ${Math.round(quiet.pushesPerS)}/s p99 ${Math.round(quiet.latency.p99Us)} µs; snapshotting ${Math.round(busy.pushesPerS)}/s p99 ${Math.round(busy.latency.p99Us)} µs\n`);
+    process.stderr.write(`round ${r + 1}/${rounds}: quiet ${Math.round(q.pushesPerS)}/s p99 ${Math.round(q.latency.p99Us)} µs; snapshotting ${Math.round(busy.pushesPerS)}/s p99 ${Math.round(busy.latency.p99Us)} µs\n`);
   }
   const m = (xs: readonly number[]): string => median(xs).toFixed(1);
   console.log(`snapshot pause | ${entities} entities (7-aggregation table), --fsync interval, TCP msgpack 4 conns × depth 32, ${rounds} rounds × ${windowMs / 1000} s, medians`);

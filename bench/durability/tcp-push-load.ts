@@ -18,7 +18,8 @@ export interface TcpPushLoadOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly event: string;
-  readonly data: JsonObject;
+  /** The pushed data: the same for every push, or the i-th push's (keys spread over entities). */
+  readonly data: JsonObject | ((i: number) => JsonObject);
   /** The server, whose CPU over the measured window is reported. */
   readonly serverPid: number;
 }
@@ -47,6 +48,8 @@ export async function loadTcpPushes(opts: TcpPushLoadOptions): Promise<TcpPushLo
   const measureEnd = measureStart + opts.durationMs;
   // Read by the first push started inside the window, not by a timer a busy event loop would delay.
   let cpu0: { client: NodeJS.CpuUsage; server: number | null; at: number } | undefined;
+  const data = opts.data;
+  let sent = 0;
 
   // The client spreads calls round-robin over its connections, so connections × depth slots keep
   // about `depth` pushes in flight on each.
@@ -57,7 +60,7 @@ export async function loadTcpPushes(opts: TcpPushLoadOptions): Promise<TcpPushLo
       const measured = t0 >= measureStart;
       if (measured && cpu0 === undefined) cpu0 = { client: process.cpuUsage(), server: processCpuMs(opts.serverPid), at: t0 };
       try {
-        await client.push(opts.event, opts.data);
+        await client.push(opts.event, typeof data === "function" ? data(sent++) : data);
       } catch (e) {
         errors++;
         firstError ??= e instanceof Error ? e.message : String(e);
