@@ -19,14 +19,16 @@ describe("push validation (beava §4.2)", () => {
   it("control characters are exactly Unicode Cc (U+0000–U+001F, U+007F–U+009F), in short and long strings", () => {
     // Around the code points that bound Cc, at lengths on both sides of the short-string loop's limit.
     const unit = fc.oneof(fc.integer({ min: 0, max: 0x2f }), fc.integer({ min: 0x70, max: 0xaf }), fc.integer({ min: 0, max: 0xffff })).map((c) => String.fromCharCode(c));
+    const clean = fc.integer({ min: 0xa0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    // Short (the char-code loop) and long (the RegExp past 64), with and without control characters.
+    const text = fc.oneof(fc.string({ unit, maxLength: 10 }), fc.string({ unit, minLength: 60, maxLength: 100 }), fc.string({ unit: clean, minLength: 60, maxLength: 100 }));
     fc.assert(
-      fc.property(fc.string({ unit, maxLength: 100 }), fc.constantFrom("value", "key", "nested", "event"), (s, where) => {
+      fc.property(text, fc.constantFrom("value", "key", "nested", "event"), (s, where) => {
         // eslint-disable-next-line no-control-regex
-        const want = /[\u0000-\u001f\u007f-\u009f]/.test(s) ? "control_character_in_string" : undefined;
-        const data = where === "value" ? { user: s, amt: 1 } : where === "key" ? { user: "a", amt: 1, meta: { [s]: 1 } } : { user: "a", amt: 1, meta: [[s]] };
-        const got = codeOf(prep(data, where === "event" ? `txn${s}` : "txn"));
-        if (want !== undefined) assert.equal(got, want, JSON.stringify(s));
-        else assert.notEqual(got, "control_character_in_string", JSON.stringify(s));
+        const control = /[\u0000-\u001f\u007f-\u009f]/.test(s);
+        const data = where === "value" ? { user: s, amt: 1 } : where === "key" ? { user: "a", amt: 1, meta: { [s]: 1 } } : where === "nested" ? { user: "a", amt: 1, meta: [[s]] } : { user: "a", amt: 1 };
+        const want = control ? "control_character_in_string" : where === "event" && s !== "" ? "event_not_found" : "no error";
+        assert.equal(codeOf(prep(data, where === "event" ? `txn${s}` : "txn")), want, JSON.stringify(s));
       }),
       { numRuns: 2000 },
     );
@@ -36,6 +38,18 @@ describe("push validation (beava §4.2)", () => {
     const wide = engineWith([{ kind: "event", name: "w", schema: { fields, optional_fields: ["o"] } }]);
     const value = fc.oneof(fc.string({ maxLength: 3 }), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.constant({}), fc.constant([1]));
     const key = fc.constantFrom("s", "f", "i", "b", "j", "o", "extra", "event_time", "event_time_ms");
+    // A valid row with up to three changes: a key dropped, or a key (known or not) set to any value.
+    const valid = { s: "x", f: 1.5, i: 2, b: true, j: { k: 1 }, o: "y" };
+    const change = fc.oneof(fc.record({ drop: key }), fc.record({ set: key, to: value }));
+    const rows = fc.array(change, { maxLength: 3 }).map((changes) => {
+      const row: Record<string, unknown> = { ...valid };
+      for (const c of changes) {
+        if ("drop" in c) delete row[c.drop];
+        else row[c.set] = c.to;
+      }
+      return row;
+    });
+    const seen = new Set<string>();
     // The spec, written out: the first key outside the schema, then each required field in order.
     const expected = (row: Record<string, unknown>): { code: string; field?: string } => {
       for (const k of Object.keys(row)) {
@@ -51,8 +65,7 @@ describe("push validation (beava §4.2)", () => {
       return { code: "no error" };
     };
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(key, value), { selector: ([k]) => k, maxLength: 9 }), (entries) => {
-        const row = Object.fromEntries(entries);
+      fc.property(rows, (row) => {
         let got: { code: string; field?: string } = { code: "no error" };
         try {
           wide.preparePush("prod", "w", row, T0);
@@ -60,9 +73,14 @@ describe("push validation (beava §4.2)", () => {
           got = { code: (err as { code: string }).code, field: (err as { details: { field?: string } }).details.field };
         }
         assert.deepEqual(got, expected(row), JSON.stringify(row));
+        seen.add(`${got.code} ${got.field ?? ""}`);
       }),
       { numRuns: 3000 },
     );
+    // Every outcome was reached: a valid row, each unknown-field code, each required field missing or mistyped.
+    for (const o of ["no error ", "unknown_field_v0 extra", "unknown_field_event_time_v0 event_time", "invalid_event s", "invalid_event f", "invalid_event i", "invalid_event b", "invalid_event j"]) {
+      assert.ok(seen.has(o), `never reached: ${o}`);
+    }
   });
   it("event_not_found for unknown events and table names", () => {
     assert.equal(codeOf(prep({ user: "a", amt: 1 }, "nope")), "event_not_found");
