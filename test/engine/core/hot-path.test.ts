@@ -96,11 +96,18 @@ describe("hot path (the usual event, compiled per layout)", () => {
     const snapshot = [...nums];
     assert.equal(hot(nums, xs, ms, T0 + B), false);
     assert.deepEqual([...nums], snapshot);
-    // Not matching `amt > 5`, the tiled window is not touched: its bucket does not have to be current.
-    ms[0] = 0;
-    xs[0] = 1;
-    assert.equal(hot(nums, xs, ms, T0 + H + 1), false, "the 1h window moved");
-    assert.deepEqual([...nums], snapshot);
+  });
+
+  it("does not wait for a window the event does not touch (its `where` unmatched)", () => {
+    const rt = new TableRuntime([compile("sum", { field: "amt" }), compile("count", { window: "1d", interval: "1h", where: "amt > 5" })]);
+    const hot = compileHotPath(rt.layout);
+    const e = rt.cursor(rt.newNums(T0));
+    rt.apply(e, { amt: 10 }, T0);
+    // An hour later the tiled window's tile has moved on.
+    assert.equal(hot(e.nums, Float64Array.of(1), Uint8Array.of(0), T0 + H + 1), true, "unmatched: the tile is not touched");
+    const after = [...e.nums];
+    assert.equal(hot(e.nums, Float64Array.of(10), Uint8Array.of(1), T0 + H + 1), false, "matched: the tile would move");
+    assert.deepEqual([...e.nums], after);
   });
 
   it("hot path and per-group updates update exactly as the reference does, bit for bit, for random inputs and where outcomes", () => {
@@ -119,28 +126,37 @@ describe("hot path (the usual event, compiled per layout)", () => {
     const update = compileGroupUpdate(L);
     const num = fc.oneof(fc.double(), fc.constantFrom(NaN, -0, 0, 1e308, -1e308, 5));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.array(num, { minLength: L.inputs.length, maxLength: L.inputs.length }), fc.array(fc.boolean(), { minLength: L.wheres.length, maxLength: L.wheres.length })), { minLength: 1, maxLength: 20 }), (events) => {
+      fc.property(fc.array(fc.tuple(fc.array(num, { minLength: L.inputs.length, maxLength: L.inputs.length }), fc.array(fc.boolean(), { minLength: L.wheres.length, maxLength: L.wheres.length }), fc.constantFrom(0, 1, B / 2, B, H)), { minLength: 1, maxLength: 20 }), (events) => {
         // An entity whose every window has a current bucket at T0 (no `n` yet: its moments start at n = 0).
         const c = rt.cursor(rt.newNums(T0));
         rt.apply(c, { amt: 10, b: true }, T0);
         const viaHot = [...c.nums];
         const viaAccs = [...c.nums];
         const viaGroups = [...c.nums];
-        for (const [inputs, wheres] of events) {
+        const bits = (a: number[]): string[] => a.map((x) => (Object.is(x, -0) ? "-0" : String(x)));
+        let t = T0;
+        for (const [inputs, wheres, dt] of events) {
+          t += dt;
           const xs = Float64Array.from(inputs);
           const ms = Uint8Array.from(wheres, (w) => (w ? 1 : 0));
-          assert.equal(hot(viaHot, xs, ms, T0 + 1), true);
-          viaAccs[LAST_SEEN] = T0 + 1;
+          const touched = L.groups.map((g, gi) => gi === 0 || g.always || Array.from(g.wheres).some((w) => ms[w] === 1));
+          // Taken exactly when every touched window's newest bucket is the event's; refused, nothing changes.
+          const current = L.groups.every((g, gi) => gi === 0 || !touched[gi] || viaAccs[g.row] === Math.floor(t / g.width));
+          const before = bits(viaHot);
+          assert.equal(hot(viaHot, xs, ms, t), current);
+          if (!current) {
+            assert.deepEqual(bits(viaHot), before);
+            continue;
+          }
+          viaAccs[LAST_SEEN] = t;
+          viaGroups[LAST_SEEN] = t;
           L.groups.forEach((g, gi) => {
-            if (gi === 0 || g.always || Array.from(g.wheres).some((w) => ms[w] === 1)) {
-              updateAccs(viaAccs, gi === 0 ? LIFETIME_BASE : g.row, g, xs, ms);
-              update(gi, viaGroups, gi === 0 ? LIFETIME_BASE : g.row, xs, ms);
-            }
+            if (!touched[gi]) return;
+            updateAccs(viaAccs, gi === 0 ? LIFETIME_BASE : g.row, g, xs, ms);
+            update(gi, viaGroups, gi === 0 ? LIFETIME_BASE : g.row, xs, ms);
           });
         }
-        const bits = (a: number[]): string[] => a.map((x) => (Object.is(x, -0) ? "-0" : String(x)));
         assert.deepEqual(bits(viaHot), bits(viaAccs));
-        viaGroups[LAST_SEEN] = T0 + 1;
         assert.deepEqual(bits(viaGroups), bits(viaAccs));
       }),
       { numRuns: 300 },
