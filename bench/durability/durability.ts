@@ -33,7 +33,7 @@ import { machineFacts } from "../lib/machine.ts";
 import { rng } from "../lib/random.ts";
 import { writeResult } from "../lib/results.ts";
 import { runMain } from "../lib/run-main.ts";
-import { median, range, type LatencySummary } from "../lib/stats.ts";
+import { median, nmedian, range, type LatencySummary } from "../lib/stats.ts";
 import { formatTable } from "../lib/table.ts";
 import { probeFdatasync, probeSyncsPerS } from "./fsync-probe.ts";
 import { writeRecoveryLog } from "./recovery-log.ts";
@@ -233,11 +233,6 @@ interface PushSummary {
   readonly fsyncMeanUsMedian: number | null;
 }
 
-function nullableMedian(values: readonly (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null);
-  return present.length === 0 ? null : median(present);
-}
-
 function summarizePushes(ms: readonly PushMeasurement[]): PushSummary[] {
   const out: PushSummary[] = [];
   for (const wire of WIRES) {
@@ -259,11 +254,11 @@ function summarizePushes(ms: readonly PushMeasurement[]): PushSummary[] {
         p99Ratio: median(p99Ratios),
         target,
         meetsTarget: target === null ? null : ratio.median >= target,
-        serverCpuUsPerPushMedian: nullableMedian(mine.map((m) => m.serverCpuUsPerPush)),
+        serverCpuUsPerPushMedian: nmedian(mine.map((m) => m.serverCpuUsPerPush)),
         clientCpuPctMedian: median(mine.map((m) => m.clientCpuPct)),
-        recordsPerBatchMedian: nullableMedian(mine.map((m) => m.recordsPerBatch)),
-        fsyncsPerSMedian: nullableMedian(mine.map((m) => m.fsyncsPerS)),
-        fsyncMeanUsMedian: nullableMedian(mine.map((m) => m.fsyncMeanUs)),
+        recordsPerBatchMedian: nmedian(mine.map((m) => m.recordsPerBatch)),
+        fsyncsPerSMedian: nmedian(mine.map((m) => m.fsyncsPerS)),
+        fsyncMeanUsMedian: nmedian(mine.map((m) => m.fsyncMeanUs)),
       });
     }
   }
@@ -425,7 +420,7 @@ async function recoveryRun(table: RecoveryTable, events: number): Promise<{ summ
     eventsPerSRange: range(mine.map((m) => m.eventsPerS)),
     recoveryMsMedian: median(mine.map((m) => m.recoveryMs)),
     readyMsMedian: median(mine.map((m) => m.readyMs)),
-    rssMbMedian: nullableMedian(mine.map((m) => m.rssMb)),
+    rssMbMedian: nmedian(mine.map((m) => m.rssMb)),
   };
   return { summary, measurements: mine };
 }

@@ -12,7 +12,7 @@
  * Env: EVENTS (default "1,10": one case per count), PACK=nosketch drops the three sketch features
  * (n_unique ×2, quantile) to show their share, ROUNDS (default 5).
  */
-import { engineWith, EVENT, fmt, median, T0, table, thirtyFeatures } from "./workloads.ts";
+import { fmt, loadedEngine, median, thirtyFeatures } from "./workloads.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run node with --expose-gc");
@@ -38,18 +38,9 @@ function bytes(): number {
 
 function engineRound(events: number): number {
   const before = bytes();
-  const e = engineWith([EVENT, table("pack", "user", pack() as never)]);
-  const step = SPAN_MS / events;
-  let lsn = 0;
-  for (let j = 0; j < events; j++) {
-    for (let u = 0; u < ENTITIES; u++) {
-      const now = T0 + Math.floor(j * step + (u % 1000) * 37);
-      const data = { user: `user_${u}`, card: "c", merchant: `m${(u * 7 + j) % 50}`, device: "d", ip: "i", amt: (u % 977) + j * 1.25, country: j % 2 ? "US" : "GB", is_online: (u + j) % 3 === 0 };
-      const p = e.preparePush("prod", "txn", data, now);
-      if (p.kind === "apply") e.applyPush(p.command, ++lsn, now);
-    }
-  }
+  const e = loadedEngine(pack(), ENTITIES, events, SPAN_MS);
   const after = bytes();
+  // Read after the measurement, so the engine is alive while it is taken.
   if (e.stats().entities !== ENTITIES) throw new Error("entity count mismatch");
   return (after - before) / ENTITIES;
 }

@@ -1,9 +1,9 @@
 /**
  * Snapshot cost: serialize (beginSnapshot + next(1 MiB) until done) and restore (Engine.fromSnapshot).
  * Run:
- *   node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/snapshot.ts
+ *   node_modules/.bin/node --expose-gc --experimental-transform-types --disable-warning=ExperimentalWarning bench/engine/snapshot.ts
  *
- * Per workload: one engine loaded with ENTITIES entities × EVENTS events each over 2 h (as memory.ts),
+ * Per workload: one engine loaded with ENTITIES entities × EVENTS events each over 2 h (workloads.ts loadedEngine, as memory.ts),
  * one table of the 30-feature pack or of the 12-feature table. Per round: a full snapshot of it
  * (total time per entity, the longest single next() call, bytes), then a restore of those chunks
  * (entities/s, MB/s). Baseline in the same run, alternated round by round: msgpackr (the repository's
@@ -17,29 +17,17 @@
  */
 import { Packr } from "msgpackr";
 import { Engine } from "../../src/engine/index.ts";
-import { engineWith, EVENT, fmt, median, T0, table, thirtyFeatures, twelveFeatures } from "./workloads.ts";
+import { settle } from "./rounds.ts";
+import { fmt, loadedEngine, median, T0, thirtyFeatures, twelveFeatures } from "./workloads.ts";
 
 const ENTITIES = Number(process.env.ENTITIES ?? 100_000);
 const EVENTS = Number(process.env.EVENTS ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BUDGET = Number(process.env.BUDGET ?? 1 << 20);
 const ONLY = process.env.ONLY;
-const SPAN_MS = 2 * 3_600_000;
 
 function load(agg: Record<string, unknown>): Engine {
-  const e = engineWith([EVENT, table("pack", "user", JSON.parse(JSON.stringify(agg)) as never)]);
-  const step = SPAN_MS / EVENTS;
-  let lsn = 0;
-  for (let j = 0; j < EVENTS; j++) {
-    for (let u = 0; u < ENTITIES; u++) {
-      const now = T0 + Math.floor(j * step + (u % 1000) * 37);
-      const data = { user: `user_${u}`, card: "c", merchant: `m${(u * 7 + j) % 50}`, device: "d", ip: "i", amt: (u % 977) + j * 1.25, country: j % 2 ? "US" : "GB", is_online: (u + j) % 3 === 0 };
-      const p = e.preparePush("prod", "txn", data, now);
-      if (p.kind === "apply") e.applyPush(p.command, ++lsn, now);
-    }
-  }
-  if (e.stats().entities !== ENTITIES) throw new Error("entity count mismatch");
-  return e;
+  return loadedEngine(agg, ENTITIES, EVENTS);
 }
 
 interface Serialized {
@@ -99,6 +87,8 @@ function bench(name: string, agg: Record<string, unknown>): void {
   const unpackNs: number[] = [];
   let packed = 0;
   for (let r = -1; r < ROUNDS; r++) {
+    // The previous round's restored engine is garbage: collected here, not inside this round's next() calls.
+    settle();
     let t = process.hrtime.bigint();
     const buf = packr.pack(map);
     const p = Number(process.hrtime.bigint() - t);

@@ -93,6 +93,26 @@ export function engineWith(nodes: unknown[]): Engine {
   return e;
 }
 
+/**
+ * An engine whose one table (`agg`, keyed by user) holds `entities` users with `events` events each,
+ * spread over `spanMs` (so continuous and tiled windows hold several buckets), users interleaved.
+ */
+export function loadedEngine(agg: Record<string, unknown>, entities: number, events: number, spanMs = 2 * 3_600_000): Engine {
+  const e = engineWith([EVENT, table("pack", "user", JSON.parse(JSON.stringify(agg)) as Agg)]);
+  const step = spanMs / events;
+  let lsn = 0;
+  for (let j = 0; j < events; j++) {
+    for (let u = 0; u < entities; u++) {
+      const now = T0 + Math.floor(j * step + (u % 1000) * 37);
+      const data = { user: `user_${u}`, card: "c", merchant: `m${(u * 7 + j) % 50}`, device: "d", ip: "i", amt: (u % 977) + j * 1.25, country: j % 2 ? "US" : "GB", is_online: (u + j) % 3 === 0 };
+      const p = e.preparePush("prod", "txn", data, now);
+      if (p.kind === "apply") e.applyPush(p.command, ++lsn, now);
+    }
+  }
+  if (e.stats().entities !== entities) throw new Error("entity count mismatch");
+  return e;
+}
+
 export interface Stream {
   readonly rows: Record<string, Value>[];
   readonly times: Float64Array;
