@@ -1,11 +1,14 @@
 import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "./accumulators.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
-import { LAST_SEEN, LIFETIME_BASE } from "./layout.ts";
+import { CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
 /**
- * The usual event of a table, compiled for its layout: every window it touches lands in the
- * entity's newest bucket (no ring work), and only the accumulators change. Returns false, having
- * changed nothing, when some window's bucket changes: the runtime's general path then applies it.
+ * The usual event of a table, compiled for its layout: each window it touches either lands in the
+ * entity's newest bucket or starts a newer one whose ring has room for the row it retires (after
+ * dropping the rows no read can include any more). Returns false, having changed nothing, in every
+ * other case — a ring that must grow (or, at its maximum, lose its oldest row), a bucket older
+ * than the newest, a new bucket in a window with object states — and the runtime's general path
+ * (table-runtime.ts, bucket-ring.ts) then applies the event.
  *
  * `a` is the entity's numbers, `xs` the event's inputs (NaN = absent), `ms` its `where` outcomes.
  */
@@ -17,29 +20,94 @@ export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array,
 /**
  * Why generated code: walking each window's accumulators through four parallel int arrays and a
  * switch, with a call per window, cost ~300 instructions per window per event (callgrind,
- * 12-feature table). Here the accumulator arithmetic is straight-line code with the layout's
- * offsets as constants; it is the only implementation of it (the general path runs the same
- * statements per group, compileGroupUpdate). Only numbers from the layout are written into the
- * source, each checked first: no name or string from a registration ever reaches it.
+ * 12-feature table), and a bucket change through the general ring code ~1000 more. Here the
+ * accumulator arithmetic and the ring move are straight-line code with the layout's offsets as
+ * constants; the arithmetic is the only implementation of it (the general path runs the same
+ * statements per group, compileGroupUpdate), the ring move mirrors bucket-ring.ts's `rotate` and
+ * `dropExpired` and is held to them by the property tests. Only numbers from the layout are
+ * written into the source, each checked first: no name or string from a registration reaches it.
  */
 export function compileHotPath(L: TableLayout): HotPath {
-  const src: string[] = [];
+  const src: string[] = ["var b = 0;"];
   const windows = L.groups.slice(1);
-  // 1. Every touched window's bucket is its hot row, or nothing happens here.
-  windows.forEach((g, i) => {
-    src.push(`var i${i} = -1;`);
-    src.push(`if (${touched(g)}) { i${i} = Math.floor(now / ${num(g.width)}); if (a[${int(g.row)}] !== i${i}) return false; }`);
+  // 1. Decide, changing nothing: each touched window's bucket (i<k>), and whether it starts one (r<k>).
+  windows.forEach((g, k) => {
+    src.push(`var i${k} = -1, m${k} = 0, r${k} = false;`);
+    src.push(`if (${touched(g)}) {`, `i${k} = Math.floor(now / ${num(g.width)}); b = a[${int(g.row)}];`, `if (b !== i${k}) {`);
+    if (g.objBase >= 0) {
+      src.push("return false;");
+    } else {
+      const h = g.header;
+      src.push(
+        // An older bucket than the newest (b NaN: the window's first event, nothing to retire).
+        `if (i${k} < b) return false;`,
+        `m${k} = ${minLive(g, `i${k}`)};`,
+        // The retired row stays readable and the ring is full with nothing expiring: it must grow.
+        `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${int(h + RING_CAP)}] && !(a[${int(h + RING_OLDEST)}] < m${k})) return false;`,
+        `r${k} = true;`,
+      );
+    }
+    src.push("}", "}");
   });
   // 2. The update.
-  src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH);
+  src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH, RING_SCRATCH);
   accumulators(src, L.groups[0]!, at(LIFETIME_BASE));
-  windows.forEach((g, i) => {
-    src.push(`if (i${i} !== -1) {`);
+  windows.forEach((g, k) => {
+    src.push(`if (i${k} !== -1) {`);
+    if (g.objBase < 0) {
+      src.push(`if (r${k}) {`);
+      rotate(src, L, k + 1, `i${k}`, `m${k}`);
+      src.push("}");
+    }
     accumulators(src, g, at(g.row));
     src.push("}");
   });
   src.push("return true;");
   return new Function("a", "xs", "ms", "now", src.join("\n")) as HotPath;
+}
+
+const RING_SCRATCH = "var hot = 0, len = 0, cap = 0, head = 0, start = 0, oldest = 0, p = 0, q = 0;";
+
+/** The lowest bucket index any read can still include (table-runtime.ts minLiveOf), bucket `idx`. */
+function minLive(g: GroupLayout, idx: string): string {
+  if (g.kind === CONTINUOUS) return `Math.floor((now - ${num(g.windowMs)}) / ${num(g.width)}) + 1`;
+  return `${idx} - ${int(g.tiles)}`;
+}
+
+/** Where group gi's ring starts in `a` (bucket-ring.ts ringStart: the rings before it, at their capacities). */
+function ringStart(L: TableLayout, gi: number): string {
+  const terms = [String(int(L.ringsBase))];
+  for (let i = 1; i < gi; i++) terms.push(`a[${int(L.groups[i]!.header + RING_CAP)}] * ${int(L.groups[i]!.rowWidth)}`);
+  return terms.join(" + ");
+}
+
+/**
+ * Group gi starts bucket `idx` (newer than its hot row; phase 1 made sure the ring has room once
+ * rows below `min` are dropped): bucket-ring.ts's dropExpired, then rotate, for a group without
+ * object states.
+ */
+function rotate(src: string[], L: TableLayout, gi: number, idx: string, min: string): void {
+  const g = L.groups[gi]!;
+  const h = g.header;
+  const w = g.rowWidth;
+  const [CAP, HEAD, LEN, OLDEST] = [h + RING_CAP, h + RING_HEAD, h + RING_LEN, h + RING_OLDEST].map(int);
+  src.push(
+    `hot = a[${int(g.row)}];`,
+    "if (hot === hot) {",
+    `if (a[${OLDEST}] < ${min}) {`,
+    `cap = a[${CAP}]; head = a[${HEAD}]; len = a[${LEN}]; start = ${ringStart(L, gi)}; oldest = a[${OLDEST}];`,
+    `while (len > 0 && oldest < ${min}) { head = head + 1 === cap ? 0 : head + 1; len--; oldest = len > 0 ? a[start + head * ${int(w)}] : NaN; }`,
+    `a[${HEAD}] = len === 0 ? 0 : head; a[${LEN}] = len; a[${OLDEST}] = oldest;`,
+    "}",
+    `if (hot >= ${min}) {`,
+    `len = a[${LEN}]; cap = a[${CAP}]; p = a[${HEAD}] + len; if (p >= cap) p -= cap;`,
+    `a[${LEN}] = len + 1; if (len === 0) a[${OLDEST}] = hot;`,
+    `q = ${ringStart(L, gi)} + p * ${int(w)};`,
+  );
+  for (let k = 0; k < w; k++) src.push(`a[q + ${int(k)}] = a[${int(g.row + k)}];`);
+  src.push("}", "}");
+  g.empty.forEach((x, k) => src.push(`a[${int(g.row + k)}] = ${literal(x)};`));
+  src.push(`a[${int(g.row)}] = ${idx};`);
 }
 
 /**
@@ -126,4 +194,10 @@ function int(n: number): number {
 function num(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`hot path: bad number ${n}`);
   return String(n);
+}
+
+/** A row's empty value as a literal: NaN, −0 (String would lose its sign) or a finite number. */
+function literal(n: number): string {
+  if (n !== n) return "NaN";
+  return Object.is(n, -0) ? "-0" : num(n);
 }

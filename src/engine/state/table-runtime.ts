@@ -10,20 +10,32 @@ import type { GroupLayout, Inheritance, TableLayout } from "./layout.ts";
 import { buildLayout, CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP } from "./layout.ts";
 import { WindowReader } from "./window-reader.ts";
 
+/** How a TableRuntime applies events. */
+export interface RuntimeOptions {
+  /**
+   * Applies the usual event through code compiled for the layout (hot-path.ts). Default true;
+   * false sends every event through the general path, the reference the compiled code is tested
+   * against.
+   */
+  readonly compiled?: boolean;
+}
+
 /**
  * Applies events to entities over a table's layout (layout.ts), and reads them through its
  * WindowReader. The per-event path allocates nothing once an entity's rings have grown to its rate:
  * inputs and `where`s are evaluated once into scratch arrays, then each window updates its hot row
- * in place (bucket-ring.ts when the bucket changes). The usual event, every touched window in its
- * newest bucket, runs code compiled for the layout (hot-path.ts); the general path does the rest.
+ * in place (bucket-ring.ts when the bucket changes). The usual event (every touched window in its
+ * newest bucket, or starting a newer one its ring has room for) runs code compiled for the layout
+ * (hot-path.ts); the general path does the rest: rings that grow, out-of-order buckets, object
+ * states moving with their rows.
  */
 export class TableRuntime {
   readonly layout: TableLayout;
   /** The object states of the table's entities (entity.ts); a rebind to the same layout keeps it. */
   pool = new ObjectPool();
   private readonly reader: WindowReader;
-  /** The usual event, compiled for this layout (hot-path.ts); the general path below does the rest. */
-  private readonly hot: HotPath;
+  /** The usual event, compiled for this layout (hot-path.ts), or null (options.compiled false). */
+  private readonly hot: HotPath | null;
   /** The groups' accumulator updates on any row (hot-path.ts), for the general path. */
   private readonly update: GroupUpdate;
   /** The one cursor apply and read work through (the engine is single-threaded). */
@@ -39,10 +51,10 @@ export class TableRuntime {
   /** Per event: new ring capacities to allocate before applying (0: unchanged). */
   private readonly caps: Float64Array;
 
-  constructor(specs: readonly AggregationSpec[], inherit?: Inheritance) {
+  constructor(specs: readonly AggregationSpec[], inherit?: Inheritance, options: RuntimeOptions = {}) {
     this.layout = buildLayout(specs, inherit);
     this.reader = new WindowReader(this.layout);
-    this.hot = compileHotPath(this.layout);
+    this.hot = options.compiled === false ? null : compileHotPath(this.layout);
     this.update = compileGroupUpdate(this.layout);
     const groups = this.layout.groups.length;
     this.xs = new Float64Array(this.layout.inputs.length);
@@ -93,7 +105,7 @@ export class TableRuntime {
     const wheres = L.wheres;
     for (let i = 0; i < wheres.length; i++) ms[i] = wheres[i]!(row) === true ? 1 : 0;
 
-    if (this.hot(e.nums, xs, ms, now)) {
+    if (this.hot !== null && this.hot(e.nums, xs, ms, now)) {
       if (L.objCount > 0) this.hotObjs(e, row, now);
       return;
     }
