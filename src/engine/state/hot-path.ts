@@ -1,18 +1,22 @@
 import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "./accumulators.ts";
+import { growRings, nextCap } from "./bucket-ring.ts";
+import type { Entity } from "./entity.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
 import { CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
 /**
  * The usual event of a table, compiled for its layout: each window it touches either lands in the
- * entity's newest bucket or starts a newer one whose ring has room for the row it retires (after
- * dropping the rows no read can include any more). Returns false, having changed nothing, in every
- * other case — a ring that must grow (or, at its maximum, lose its oldest row), a bucket older
- * than the newest, a new bucket in a window with object states — and the runtime's general path
- * (table-runtime.ts, bucket-ring.ts) then applies the event.
+ * entity's newest bucket or starts a newer one, the hot row moving into the ring (rows no read can
+ * include any more dropped, the ring grown first when it is full: one reallocation for every ring
+ * the event needs to grow, bucket-ring.ts growRings). Returns false, having changed nothing, in
+ * the other cases — a bucket older than the newest, a new bucket in a window with object states,
+ * a full ring at its maximum size — and the runtime's general path (table-runtime.ts,
+ * bucket-ring.ts) then applies the event.
  *
- * `a` is the entity's numbers, `xs` the event's inputs (NaN = absent), `ms` its `where` outcomes.
+ * `e` is the entity (its `nums` replaced when a ring grows), `xs` the event's inputs (NaN =
+ * absent), `ms` its `where` outcomes.
  */
-export type HotPath = (a: number[], xs: Float64Array, ms: Uint8Array, now: number) => boolean;
+export type HotPath = (e: Entity, xs: Float64Array, ms: Uint8Array, now: number) => boolean;
 
 /** Group gi's accumulator updates on the row at a[r..] (the general path, any bucket). */
 export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array, ms: Uint8Array) => void;
@@ -20,36 +24,47 @@ export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array,
 /**
  * Why generated code: walking each window's accumulators through four parallel int arrays and a
  * switch, with a call per window, cost ~300 instructions per window per event (callgrind,
- * 12-feature table), and a bucket change through the general ring code ~1000 more. Here the
- * accumulator arithmetic and the ring move are straight-line code with the layout's offsets as
- * constants; the arithmetic is the only implementation of it (the general path runs the same
- * statements per group, compileGroupUpdate), the ring move mirrors bucket-ring.ts's `rotate` and
- * `dropExpired` and is held to them by the property tests. Only numbers from the layout are
- * written into the source, each checked first: no name or string from a registration reaches it.
+ * 12-feature table), and a bucket change through the general ring code ~1000 more (~4000 for an
+ * event that grows a ring). Here the accumulator arithmetic and the ring move are straight-line
+ * code with the layout's offsets as constants; the arithmetic is the only implementation of it
+ * (the general path runs the same statements per group, compileGroupUpdate), the ring move mirrors
+ * bucket-ring.ts's `rotate` and `dropExpired` (growth calls its `growRings` and `nextCap`) and is
+ * held to them by the property tests. Only numbers from the layout are written into the source,
+ * each checked first: no name or string from a registration reaches it.
  */
 export function compileHotPath(L: TableLayout): HotPath {
-  const src: string[] = ["var b = 0;"];
+  const src: string[] = ["var a = e.nums, b = 0, grow = false;"];
   const windows = L.groups.slice(1);
-  // 1. Decide, changing nothing: each touched window's bucket (i<k>), and whether it starts one (r<k>).
+  // 1. Decide, changing nothing (not even the scratch `caps`: a later window may still refuse):
+  // each touched window's bucket (i<k>), whether it starts one (r<k>) and the capacity its ring
+  // must grow to first (c<k>, 0: none).
   windows.forEach((g, k) => {
-    src.push(`var i${k} = -1, m${k} = 0, r${k} = false;`);
+    src.push(`var i${k} = -1, m${k} = 0, r${k} = false, c${k} = 0;`);
     src.push(`if (${touched(g)}) {`, `i${k} = Math.floor(now / ${num(g.width)}); b = a[${int(g.row)}];`, `if (b !== i${k}) {`);
     if (g.objBase >= 0) {
       src.push("return false;");
     } else {
       const h = g.header;
+      const CAP = int(h + RING_CAP);
       src.push(
         // An older bucket than the newest (b NaN: the window's first event, nothing to retire).
         `if (i${k} < b) return false;`,
         `m${k} = ${minLive(g, `i${k}`)};`,
-        // The retired row stays readable and the ring is full with nothing expiring: it must grow.
-        `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${int(h + RING_CAP)}] && !(a[${int(h + RING_OLDEST)}] < m${k})) return false;`,
+        // The retired row stays readable and the ring is full with nothing expiring: it grows, or
+        // at its maximum loses its oldest row (the general path).
+        `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${CAP}] && !(a[${int(h + RING_OLDEST)}] < m${k})) {`,
+        `if (a[${CAP}] >= ${int(g.maxBuckets - 1)}) return false;`,
+        `c${k} = nextCap(G[${int(k + 1)}], a[${CAP}]); grow = true;`,
+        "}",
         `r${k} = true;`,
       );
     }
     src.push("}", "}");
   });
-  // 2. The update.
+  // 2. The update: rings grown in one reallocation, then rows moved and accumulators updated.
+  // Every ring's entry of `caps` is written before each growth (objects' windows keep 0).
+  const rings = windows.flatMap((g, k) => (g.objBase < 0 ? [`caps[${int(k + 1)}] = c${k};`] : []));
+  if (rings.length > 0) src.push("if (grow) {", ...rings, "growRings(e, L, caps); a = e.nums;", "}");
   src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH, RING_SCRATCH);
   accumulators(src, L.groups[0]!, at(LIFETIME_BASE));
   windows.forEach((g, k) => {
@@ -63,7 +78,8 @@ export function compileHotPath(L: TableLayout): HotPath {
     src.push("}");
   });
   src.push("return true;");
-  return new Function("a", "xs", "ms", "now", src.join("\n")) as HotPath;
+  const factory = new Function("growRings", "nextCap", "L", "G", "caps", `return function hotPath(e, xs, ms, now) {\n${src.join("\n")}\n};`);
+  return factory(growRings, nextCap, L, L.groups, new Float64Array(L.groups.length)) as HotPath;
 }
 
 const RING_SCRATCH = "var hot = 0, len = 0, cap = 0, head = 0, start = 0, oldest = 0, p = 0, q = 0;";
@@ -83,7 +99,7 @@ function ringStart(L: TableLayout, gi: number): string {
 
 /**
  * Group gi starts bucket `idx` (newer than its hot row; phase 1 made sure the ring has room once
- * rows below `min` are dropped): bucket-ring.ts's dropExpired, then rotate, for a group without
+ * rows below `min` are dropped, growing it when needed): bucket-ring.ts's dropExpired, then rotate, for a group without
  * object states.
  */
 function rotate(src: string[], L: TableLayout, gi: number, idx: string, min: string): void {

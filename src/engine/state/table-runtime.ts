@@ -25,9 +25,9 @@ export interface RuntimeOptions {
  * WindowReader. The per-event path allocates nothing once an entity's rings have grown to its rate:
  * inputs and `where`s are evaluated once into scratch arrays, then each window updates its hot row
  * in place (bucket-ring.ts when the bucket changes). The usual event (every touched window in its
- * newest bucket, or starting a newer one its ring has room for) runs code compiled for the layout
- * (hot-path.ts); the general path does the rest: rings that grow, out-of-order buckets, object
- * states moving with their rows.
+ * newest bucket, or starting a newer one) runs code compiled for the layout (hot-path.ts); the
+ * general path does the rest: out-of-order buckets, object states moving with their rows, a full
+ * ring at its maximum.
  */
 export class TableRuntime {
   readonly layout: TableLayout;
@@ -105,7 +105,7 @@ export class TableRuntime {
     const wheres = L.wheres;
     for (let i = 0; i < wheres.length; i++) ms[i] = wheres[i]!(row) === true ? 1 : 0;
 
-    if (this.hot !== null && this.hot(e.nums, xs, ms, now)) {
+    if (this.hot !== null && this.hot(e, xs, ms, now)) {
       if (L.objCount > 0) this.hotObjs(e, row, now);
       return;
     }
