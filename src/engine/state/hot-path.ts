@@ -99,8 +99,8 @@ function ringStart(L: TableLayout, gi: number): string {
 
 /**
  * Group gi starts bucket `idx` (newer than its hot row; phase 1 made sure the ring has room once
- * rows below `min` are dropped, growing it when needed): bucket-ring.ts's dropExpired, then rotate, for a group without
- * object states.
+ * rows below `min` are dropped, growing it when needed): bucket-ring.ts's dropExpired, then
+ * rotate, for a group without object states.
  */
 function rotate(src: string[], L: TableLayout, gi: number, idx: string, min: string): void {
   const g = L.groups[gi]!;
