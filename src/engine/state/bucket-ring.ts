@@ -249,20 +249,22 @@ export function sideOf(e: Entity, g: GroupLayout): unknown[] | undefined {
   return e.objs[g.objBase + g.objs.length] as unknown[] | undefined;
 }
 
-function clearSide(e: Entity, g: GroupLayout, p: number): void {
+/** Frees the object states of ring row p (the row is dropped). */
+export function clearSide(e: Entity, g: GroupLayout, p: number): void {
   const side = sideOf(e, g);
   if (side === undefined) return;
   const n = g.objs.length;
   for (let j = 0; j < n; j++) side[p * n + j] = undefined;
 }
 
-function clearHotObjs(e: Entity, g: GroupLayout): void {
+/** Frees the hot row's object states (its bucket is left behind unread). */
+export function clearHotObjs(e: Entity, g: GroupLayout): void {
   if (g.objBase < 0 || e.objs === null) return;
   for (let j = 0; j < g.objs.length; j++) e.objs[g.objBase + j] = undefined;
 }
 
 /** Moves the hot row's object states to ring position p. */
-function moveHotObjs(e: Entity, g: GroupLayout, p: number): void {
+export function moveHotObjs(e: Entity, g: GroupLayout, p: number): void {
   if (g.objBase < 0 || e.objs === null) return;
   const objs = e.objs;
   const n = g.objs.length;

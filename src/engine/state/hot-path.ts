@@ -1,17 +1,17 @@
 import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "./accumulators.ts";
-import { growRings, nextCap } from "./bucket-ring.ts";
+import { clearHotObjs, clearSide, growRings, moveHotObjs, nextCap } from "./bucket-ring.ts";
 import type { Entity } from "./entity.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
 import { CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
 /**
  * The usual event of a table, compiled for its layout: each window it touches either lands in the
- * entity's newest bucket or starts a newer one, the hot row moving into the ring (rows no read can
- * include any more dropped, the ring grown first when it is full: one reallocation for every ring
- * the event needs to grow, bucket-ring.ts growRings). Returns false, having changed nothing, in
- * the other cases — a bucket older than the newest, a new bucket in a window with object states,
- * a full ring at its maximum size — and the runtime's general path (table-runtime.ts,
- * bucket-ring.ts) then applies the event.
+ * entity's newest bucket or starts a newer one, the hot row (and its object states) moving into
+ * the ring (rows no read can include any more dropped, the ring grown first when it is full: one
+ * reallocation for every ring the event needs to grow, bucket-ring.ts growRings). Returns false,
+ * having changed nothing, in the two other cases — a bucket older than the newest (a clock that
+ * stepped back), a full ring at its maximum size — and the runtime's general path
+ * (table-runtime.ts, bucket-ring.ts) then applies the event.
  *
  * `e` is the entity (its `nums` replaced when a ring grows), `xs` the event's inputs (NaN =
  * absent), `ms` its `where` outcomes.
@@ -40,46 +40,42 @@ export function compileHotPath(L: TableLayout): HotPath {
   // must grow to first (c<k>, 0: none).
   windows.forEach((g, k) => {
     src.push(`var i${k} = -1, m${k} = 0, r${k} = false, c${k} = 0;`);
-    src.push(`if (${touched(g)}) {`, `i${k} = Math.floor(now / ${num(g.width)}); b = a[${int(g.row)}];`, `if (b !== i${k}) {`);
-    if (g.objBase >= 0) {
-      src.push("return false;");
-    } else {
-      const h = g.header;
-      const CAP = int(h + RING_CAP);
-      src.push(
-        // An older bucket than the newest (b NaN: the window's first event, nothing to retire).
-        `if (i${k} < b) return false;`,
-        `m${k} = ${minLive(g, `i${k}`)};`,
-        // The retired row stays readable and the ring is full with nothing expiring: it grows, or
-        // at its maximum loses its oldest row (the general path).
-        `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${CAP}] && !(a[${int(h + RING_OLDEST)}] < m${k})) {`,
-        `if (a[${CAP}] >= ${int(g.maxBuckets - 1)}) return false;`,
-        `c${k} = nextCap(G[${int(k + 1)}], a[${CAP}]); grow = true;`,
-        "}",
-        `r${k} = true;`,
-      );
-    }
-    src.push("}", "}");
+    const h = g.header;
+    const CAP = int(h + RING_CAP);
+    src.push(
+      `if (${touched(g)}) {`,
+      `i${k} = Math.floor(now / ${num(g.width)}); b = a[${int(g.row)}];`,
+      `if (b !== i${k}) {`,
+      // An older bucket than the newest (b NaN: the window's first event, nothing to retire).
+      `if (i${k} < b) return false;`,
+      `m${k} = ${minLive(g, `i${k}`)};`,
+      // The retired row stays readable and the ring is full with nothing expiring: it grows, or
+      // at its maximum loses its oldest row (the general path).
+      `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${CAP}] && !(a[${int(h + RING_OLDEST)}] < m${k})) {`,
+      `if (a[${CAP}] >= ${int(g.maxBuckets - 1)}) return false;`,
+      `c${k} = nextCap(G[${int(k + 1)}], a[${CAP}]); grow = true;`,
+      "}",
+      `r${k} = true;`,
+      "}",
+      "}",
+    );
   });
-  // 2. The update: rings grown in one reallocation, then rows moved and accumulators updated.
-  // Every ring's entry of `caps` is written before each growth (objects' windows keep 0).
-  const rings = windows.flatMap((g, k) => (g.objBase < 0 ? [`caps[${int(k + 1)}] = c${k};`] : []));
-  if (rings.length > 0) src.push("if (grow) {", ...rings, "growRings(e, L, caps); a = e.nums;", "}");
+  // 2. The update: rings grown in one reallocation (every entry of `caps` written first), then
+  // rows moved and accumulators updated; object states follow their rows (TableRuntime.hotObjs
+  // then updates the hot rows').
+  if (windows.length > 0) src.push("if (grow) {", ...windows.map((_g, k) => `caps[${int(k + 1)}] = c${k};`), "growRings(e, L, caps); a = e.nums;", "}");
   src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH, RING_SCRATCH);
   accumulators(src, L.groups[0]!, at(LIFETIME_BASE));
   windows.forEach((g, k) => {
-    src.push(`if (i${k} !== -1) {`);
-    if (g.objBase < 0) {
-      src.push(`if (r${k}) {`);
-      rotate(src, L, k + 1, `i${k}`, `m${k}`);
-      src.push("}");
-    }
+    src.push(`if (i${k} !== -1) {`, `if (r${k}) {`);
+    rotate(src, L, k + 1, `i${k}`, `m${k}`);
+    src.push("}");
     accumulators(src, g, at(g.row));
     src.push("}");
   });
   src.push("return true;");
-  const factory = new Function("growRings", "nextCap", "L", "G", "caps", `return function hotPath(e, xs, ms, now) {\n${src.join("\n")}\n};`);
-  return factory(growRings, nextCap, L, L.groups, new Float64Array(L.groups.length)) as HotPath;
+  const factory = new Function("growRings", "nextCap", "clearSide", "moveHotObjs", "clearHotObjs", "L", "G", "caps", `return function hotPath(e, xs, ms, now) {\n${src.join("\n")}\n};`);
+  return factory(growRings, nextCap, clearSide, moveHotObjs, clearHotObjs, L, L.groups, new Float64Array(L.groups.length)) as HotPath;
 }
 
 const RING_SCRATCH = "var hot = 0, len = 0, cap = 0, head = 0, start = 0, oldest = 0, p = 0, q = 0;";
@@ -100,19 +96,20 @@ function ringStart(L: TableLayout, gi: number): string {
 /**
  * Group gi starts bucket `idx` (newer than its hot row; phase 1 made sure the ring has room once
  * rows below `min` are dropped, growing it when needed): bucket-ring.ts's dropExpired, then
- * rotate, for a group without object states.
+ * rotate, object states included (through bucket-ring.ts's helpers, for groups that have them).
  */
 function rotate(src: string[], L: TableLayout, gi: number, idx: string, min: string): void {
   const g = L.groups[gi]!;
   const h = g.header;
   const w = g.rowWidth;
+  const objs = g.objBase >= 0;
   const [CAP, HEAD, LEN, OLDEST] = [h + RING_CAP, h + RING_HEAD, h + RING_LEN, h + RING_OLDEST].map(int);
   src.push(
     `hot = a[${int(g.row)}];`,
     "if (hot === hot) {",
     `if (a[${OLDEST}] < ${min}) {`,
     `cap = a[${CAP}]; head = a[${HEAD}]; len = a[${LEN}]; start = ${ringStart(L, gi)}; oldest = a[${OLDEST}];`,
-    `while (len > 0 && oldest < ${min}) { head = head + 1 === cap ? 0 : head + 1; len--; oldest = len > 0 ? a[start + head * ${int(w)}] : NaN; }`,
+    `while (len > 0 && oldest < ${min}) { ${objs ? `clearSide(e, G[${int(gi)}], head); ` : ""}head = head + 1 === cap ? 0 : head + 1; len--; oldest = len > 0 ? a[start + head * ${int(w)}] : NaN; }`,
     `a[${HEAD}] = len === 0 ? 0 : head; a[${LEN}] = len; a[${OLDEST}] = oldest;`,
     "}",
     `if (hot >= ${min}) {`,
@@ -121,7 +118,8 @@ function rotate(src: string[], L: TableLayout, gi: number, idx: string, min: str
     `q = ${ringStart(L, gi)} + p * ${int(w)};`,
   );
   for (let k = 0; k < w; k++) src.push(`a[q + ${int(k)}] = a[${int(g.row + k)}];`);
-  src.push("}", "}");
+  if (objs) src.push(`moveHotObjs(e, G[${int(gi)}], p);`);
+  src.push(objs ? `} else { clearHotObjs(e, G[${int(gi)}]); }` : "}", "}");
   g.empty.forEach((x, k) => src.push(`a[${int(g.row + k)}] = ${literal(x)};`));
   src.push(`a[${int(g.row)}] = ${idx};`);
 }

@@ -26,8 +26,7 @@ export interface RuntimeOptions {
  * inputs and `where`s are evaluated once into scratch arrays, then each window updates its hot row
  * in place (bucket-ring.ts when the bucket changes). The usual event (every touched window in its
  * newest bucket, or starting a newer one) runs code compiled for the layout (hot-path.ts); the
- * general path does the rest: out-of-order buckets, object states moving with their rows, a full
- * ring at its maximum.
+ * general path does the rest: buckets older than the newest, a full ring at its maximum.
  */
 export class TableRuntime {
   readonly layout: TableLayout;

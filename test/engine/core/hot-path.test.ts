@@ -146,15 +146,36 @@ describe("hot path (the usual event, compiled per layout)", () => {
     assert.equal(e.nums[rt.layout.groups[1]!.row], moved[rt.layout.groups[1]!.row], "its hot row stays");
   });
 
-  it("leaves a new bucket of a window with object states to the general path", () => {
-    const rt = new TableRuntime([compile("count", { window: "1h" }), compile("n_unique", { field: "s", window: "1h" })]);
+  it("moves a window's object states with its rows: to the ring, and out when they expire", () => {
+    const specs = [compile("count", { window: "1h" }), compile("n_unique", { field: "s", window: "1h" })];
+    const rt = new TableRuntime(specs);
+    const general = new TableRuntime(specs, undefined, { compiled: false });
     const hot = compileHotPath(rt.layout);
-    const e = rt.cursor(rt.newNums(T0));
-    const before = bits(e.nums);
-    assert.equal(hot(e, new Float64Array(rt.layout.inputs.length), new Uint8Array(rt.layout.wheres.length), T0), false);
-    assert.deepEqual(bits(e.nums), before, "nothing written");
-    rt.apply(e, { s: "a" }, T0);
-    assert.equal(hot(e, new Float64Array(rt.layout.inputs.length), new Uint8Array(rt.layout.wheres.length), T0 + 1), true, "same bucket");
+    const xs = new Float64Array(rt.layout.inputs.length);
+    const ms = new Uint8Array(rt.layout.wheres.length);
+    let c = rt.cursor(rt.newNums(T0));
+    let g = general.cursor(general.newNums(T0));
+    // Three values per bucket, different in each: past the two inline numbers, so each bucket
+    // holds an object state, and a read sees every bucket's own values.
+    const times = [T0, T0 + B, T0 + 2 * B, T0 + H + B, T0 + 3 * H];
+    const distinct: unknown[] = [];
+    for (const t of times) {
+      for (const s of ["a", "b", "c"].map((x) => `${x}${t}`)) {
+        const probe = new Entity([...c.nums], null);
+        assert.equal(hot(probe, xs, ms, t), true, `compiled at +${t - T0}`);
+        rt.apply(c, { s }, t);
+        general.apply(g, { s }, t);
+        c = rt.cursor(c.nums);
+        g = general.cursor(g.nums);
+      }
+      assert.deepEqual(bits(c.nums), bits(g.nums));
+      rt.beginRead();
+      general.beginRead();
+      assert.deepEqual([rt.read(c, 0, t, undefined), rt.read(c, 1, t, undefined)], [general.read(g, 0, t, undefined), general.read(g, 1, t, undefined)], `reads at +${t - T0}`);
+      distinct.push(rt.read(c, 1, t, undefined));
+    }
+    // The first three buckets within the hour, then (T0 + H + B) the one of T0 + 2B and the new one.
+    assert.deepEqual(distinct, [3, 6, 9, 6, 3]);
   });
 
   it("applies every event exactly as the general path does, bit for bit, over random streams (rotations, drops, growth, clocks stepping back, one runtime across runs)", () => {
@@ -167,8 +188,9 @@ describe("hot path (the usual event, compiled per layout)", () => {
       compile("sum", { field: "n", window: "1d", where: "b" }),
       compile("ratio", { window: "1d", interval: "1h", where: "b" }),
       compile("count", { window: "1d", interval: "1h", where: "amt > 5" }),
-      // Object states, in a window not every event touches (its new buckets: the general path).
+      // Object states (past two values per bucket), in a window not every event touches.
       compile("n_unique", { field: "s", window: "10m", where: "b" }),
+      compile("quantile", { field: "amt", window: "1h" }),
     ];
     const compiled = new TableRuntime(specs);
     const general = new TableRuntime(specs, undefined, { compiled: false });
@@ -180,7 +202,7 @@ describe("hot path (the usual event, compiled per layout)", () => {
       amt: fc.oneof(num, fc.constant(null)),
       n: fc.oneof(fc.integer({ min: -5, max: 40 }), fc.constant(null)),
       b: fc.boolean(),
-      s: fc.constantFrom("a", "b", null),
+      s: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", null),
     });
     // Mostly the same or the next bucket; sometimes an hour or two on (rows expire), sometimes back.
     const dt = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 1, B / 2, B, 2 * B) }, { weight: 4, arbitrary: fc.integer({ min: H / 2, max: 3 * H }) }, { weight: 1, arbitrary: fc.integer({ min: -2 * H, max: 0 }) });
@@ -213,6 +235,15 @@ describe("hot path (the usual event, compiled per layout)", () => {
           assert.deepEqual(bits(c.nums), bits(g.nums), `after the event at +${t - T0}`);
           c = compiled.cursor(c.nums);
           g = general.cursor(g.nums);
+          // Object states compared through what they serve: every feature read now and later, as
+          // older buckets leave the windows (a state left in the wrong row shows then).
+          for (const later of [0, 6 * 60_000, 59 * 60_000]) {
+            compiled.beginRead();
+            general.beginRead();
+            for (let f = 0; f < L.features.length; f++) {
+              assert.deepEqual(compiled.read(c, f, t + later, undefined), general.read(g, f, t + later, undefined), `feature ${f} at +${t - T0} read ${later} ms later`);
+            }
+          }
         }
         compiled.release(c.nums);
         general.release(g.nums);
