@@ -4,8 +4,9 @@
  *
  * Per workload, start and round (rounds.ts): an engine — fresh (each key's first event creates its
  * entity) or loaded (it took the stream already and now takes it again one stream span later: no
- * new entity) — the stream's pushes prepared (preparePush, timed separately), then applyPush over all of them (the engine's state update: what the target
- * is about). Baseline ("floor") in the same run, alternated with the engine round by round: the
+ * new entity) — the stream's pushes prepared (preparePush, timed separately), then applyPush over
+ * all of them (the engine's state update: what the target is about). Baseline ("floor") in the
+ * same run, alternated with the engine round by round: the
  * same events as a bare Map<string, Float64Array> update, per table one lookup of the event's key
  * and +1 on as many numbers as the table has features. Reports medians over ROUNDS rounds (after
  * one warm-up round of each) and the engine/floor ratio of the medians. With --expose-gc each

@@ -1,7 +1,8 @@
+import { continuousMinLive } from "../aggregate/window.ts";
 import type { Entity } from "./entity.ts";
 import { initRow, newDoubles } from "./entity.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
-import { LIFETIME, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
+import { CONTINUOUS, LIFETIME, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
 /**
  * A windowed group's buckets in an entity (layout in layout.ts / entity.ts). One set of buckets
@@ -43,8 +44,15 @@ export function nextCap(g: GroupLayout, cap: number): number {
   return Math.min(g.maxBuckets - 1, Math.max(2, cap + (cap >> 1)));
 }
 
+/** The lowest bucket index any read can still include once a bucket `idx` event at `now` exists. */
+export function minLiveOf(g: GroupLayout, now: number, idx: number): number {
+  // Tiles older than the current window's first tile can never be read again (ends only advance).
+  return g.kind === CONTINUOUS ? continuousMinLive(now, g.windowMs, g.width) : idx - g.tiles;
+}
+
 /**
- * Whether moving group g's hot row into its ring for a new bucket at `minLive` needs a larger ring:
+ * Whether moving group g's hot row into its ring for a new bucket at `minLive` needs a larger ring
+ * (hot-path.ts compiles the same condition):
  * the hot row is still live, the ring is full, nothing in it expires, and it may still grow.
  */
 export function needsRoom(a: readonly number[], g: GroupLayout, minLive: number): boolean {

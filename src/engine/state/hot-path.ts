@@ -1,17 +1,16 @@
 import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "./accumulators.ts";
-import { clearHotObjs, clearSide, growRings, moveHotObjs, nextCap } from "./bucket-ring.ts";
+import { clearHotObjs, clearSide, growRings, minLiveOf, moveHotObjs, nextCap } from "./bucket-ring.ts";
 import type { Entity } from "./entity.ts";
 import type { GroupLayout, TableLayout } from "./layout.ts";
-import { CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
+import { LAST_SEEN, LIFETIME_BASE, RING_CAP, RING_HEAD, RING_LEN, RING_OLDEST } from "./layout.ts";
 
 /**
  * The usual event of a table, compiled for its layout: each window it touches either lands in the
  * entity's newest bucket or starts a newer one, the hot row (and its object states) moving into
  * the ring (rows no read can include any more dropped, the ring grown first when it is full: one
  * reallocation for every ring the event needs to grow, bucket-ring.ts growRings). Returns false,
- * having changed nothing, in the two other cases — a bucket older than the newest (a clock that
- * stepped back), a full ring at its maximum size — and the runtime's general path
- * (table-runtime.ts, bucket-ring.ts) then applies the event.
+ * having changed nothing, for a bucket older than the newest (a clock that stepped back): the
+ * runtime's general path (table-runtime.ts, bucket-ring.ts) then applies the event.
  *
  * `e` is the entity (its `nums` replaced when a ring grows), `xs` the event's inputs (NaN =
  * absent), `ms` its `where` outcomes.
@@ -28,18 +27,19 @@ export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array,
  * event that grows a ring). Here the accumulator arithmetic and the ring move are straight-line
  * code with the layout's offsets as constants; the arithmetic is the only implementation of it
  * (the general path runs the same statements per group, compileGroupUpdate), the ring move mirrors
- * bucket-ring.ts's `rotate` and `dropExpired` (growth calls its `growRings` and `nextCap`) and is
- * held to them by the property tests. Only numbers from the layout are written into the source,
+ * bucket-ring.ts's `rotate`, `dropExpired` and `needsRoom` (and calls its `minLiveOf`, `nextCap`
+ * and `growRings`) and is held to them by the property tests. Only numbers from the layout are written into the source,
  * each checked first: no name or string from a registration reaches it.
  */
 export function compileHotPath(L: TableLayout): HotPath {
   const src: string[] = ["var a = e.nums, b = 0, grow = false;"];
   const windows = L.groups.slice(1);
   // 1. Decide, changing nothing (not even the scratch `caps`: a later window may still refuse):
-  // each touched window's bucket (i<k>), whether it starts one (r<k>) and the capacity its ring
-  // must grow to first (c<k>, 0: none).
+  // each touched window's bucket (i<k>; NaN: not touched, as in the general path, where a NaN
+  // index also skips the window), whether it starts one (r<k>) and the capacity its ring must
+  // grow to first (c<k>, 0: none).
   windows.forEach((g, k) => {
-    src.push(`var i${k} = -1, m${k} = 0, r${k} = false, c${k} = 0;`);
+    src.push(`var i${k} = NaN, m${k} = 0, r${k} = false, c${k} = 0;`);
     const h = g.header;
     const CAP = int(h + RING_CAP);
     src.push(
@@ -48,10 +48,12 @@ export function compileHotPath(L: TableLayout): HotPath {
       `if (b !== i${k}) {`,
       // An older bucket than the newest (b NaN: the window's first event, nothing to retire).
       `if (i${k} < b) return false;`,
-      `m${k} = ${minLive(g, `i${k}`)};`,
-      // The retired row stays readable and the ring is full with nothing expiring: it grows, or
-      // at its maximum loses its oldest row (the general path).
+      `m${k} = minLiveOf(G[${int(k + 1)}], now, i${k});`,
+      // The retired row stays readable and the ring is full with nothing expiring: it grows.
       `if (b >= m${k} && a[${int(h + RING_LEN)}] === a[${CAP}] && !(a[${int(h + RING_OLDEST)}] < m${k})) {`,
+      // Cannot happen with the layout's bucket widths (a ring at its maximum always has a row
+      // expiring when a newer bucket starts); left to the general path, which drops the oldest,
+      // so that no layout change can make this code write past a full ring.
       `if (a[${CAP}] >= ${int(g.maxBuckets - 1)}) return false;`,
       `c${k} = nextCap(G[${int(k + 1)}], a[${CAP}]); grow = true;`,
       "}",
@@ -67,24 +69,19 @@ export function compileHotPath(L: TableLayout): HotPath {
   src.push(`a[${int(LAST_SEEN)}] = now;`, SCRATCH, RING_SCRATCH);
   accumulators(src, L.groups[0]!, at(LIFETIME_BASE));
   windows.forEach((g, k) => {
-    src.push(`if (i${k} !== -1) {`, `if (r${k}) {`);
+    src.push(`if (i${k} === i${k}) {`, `if (r${k}) {`);
     rotate(src, L, k + 1, `i${k}`, `m${k}`);
     src.push("}");
     accumulators(src, g, at(g.row));
     src.push("}");
   });
   src.push("return true;");
-  const factory = new Function("growRings", "nextCap", "clearSide", "moveHotObjs", "clearHotObjs", "L", "G", "caps", `return function hotPath(e, xs, ms, now) {\n${src.join("\n")}\n};`);
-  return factory(growRings, nextCap, clearSide, moveHotObjs, clearHotObjs, L, L.groups, new Float64Array(L.groups.length)) as HotPath;
+  const helpers = { growRings, nextCap, minLiveOf, clearSide, moveHotObjs, clearHotObjs };
+  const factory = new Function(...Object.keys(helpers), "L", "G", "caps", `return function hotPath(e, xs, ms, now) {\n${src.join("\n")}\n};`);
+  return factory(...Object.values(helpers), L, L.groups, new Float64Array(L.groups.length)) as HotPath;
 }
 
 const RING_SCRATCH = "var hot = 0, len = 0, cap = 0, head = 0, start = 0, oldest = 0, p = 0, q = 0;";
-
-/** The lowest bucket index any read can still include (table-runtime.ts minLiveOf), bucket `idx`. */
-function minLive(g: GroupLayout, idx: string): string {
-  if (g.kind === CONTINUOUS) return `Math.floor((now - ${num(g.windowMs)}) / ${num(g.width)}) + 1`;
-  return `${idx} - ${int(g.tiles)}`;
-}
 
 /** Where group gi's ring starts in `a` (bucket-ring.ts ringStart: the rings before it, at their capacities). */
 function ringStart(L: TableLayout, gi: number): string {

@@ -1,13 +1,12 @@
 import type { AggregationSpec } from "../aggregate/catalogue.ts";
-import { continuousMinLive } from "../aggregate/window.ts";
 import type { Row, Value } from "../types.ts";
-import { bucketRow, growRings, needsRoom, nextCap, ringStart } from "./bucket-ring.ts";
+import { bucketRow, growRings, minLiveOf, needsRoom, nextCap, ringStart } from "./bucket-ring.ts";
 import { Entity, newNums, ObjectPool } from "./entity.ts";
 import { compileGroupUpdate, compileHotPath } from "./hot-path.ts";
 import type { GroupUpdate, HotPath } from "./hot-path.ts";
 import { insertInline, SPILLED } from "./inline-numbers.ts";
 import type { GroupLayout, Inheritance, TableLayout } from "./layout.ts";
-import { buildLayout, CONTINUOUS, LAST_SEEN, LIFETIME_BASE, RING_CAP } from "./layout.ts";
+import { buildLayout, LAST_SEEN, LIFETIME_BASE, RING_CAP } from "./layout.ts";
 import { WindowReader } from "./window-reader.ts";
 
 /** How a TableRuntime applies events. */
@@ -26,7 +25,7 @@ export interface RuntimeOptions {
  * inputs and `where`s are evaluated once into scratch arrays, then each window updates its hot row
  * in place (bucket-ring.ts when the bucket changes). The usual event (every touched window in its
  * newest bucket, or starting a newer one) runs code compiled for the layout (hot-path.ts); the
- * general path does the rest: buckets older than the newest, a full ring at its maximum.
+ * general path does the rest: buckets older than the newest (a clock that stepped back).
  */
 export class TableRuntime {
   readonly layout: TableLayout;
@@ -227,12 +226,6 @@ export class TableRuntime {
   bucketIndices(e: Entity, f: number): number[] {
     return this.reader.bucketIndices(e, f);
   }
-}
-
-/** The lowest bucket index any read can still include once a bucket `idx` event at `now` exists. */
-function minLiveOf(g: GroupLayout, now: number, idx: number): number {
-  // Tiles older than the current window's first tile can never be read again (ends only advance).
-  return g.kind === CONTINUOUS ? continuousMinLive(now, g.windowMs, g.width) : idx - g.tiles;
 }
 
 function anyMatched(wheres: Int32Array, ms: Uint8Array): boolean {

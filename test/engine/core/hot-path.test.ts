@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "../../../src/engine/state/accumulators.ts";
-import { LIFETIME_BASE, RING_LEN } from "../../../src/engine/state/layout.ts";
+import type { AggregationSpec } from "../../../src/engine/aggregate/catalogue.ts";
+import { LIFETIME_BASE, RING_CAP, RING_LEN } from "../../../src/engine/state/layout.ts";
+import type { Row } from "../../../src/engine/types.ts";
 import type { GroupLayout } from "../../../src/engine/state/layout.ts";
 import { compileGroupUpdate, compileHotPath } from "../../../src/engine/state/hot-path.ts";
 import { Entity } from "../../../src/engine/state/entity.ts";
@@ -176,6 +178,49 @@ describe("hot path (the usual event, compiled per layout)", () => {
     }
     // The first three buckets within the hour, then (T0 + H + B) the one of T0 + 2B and the new one.
     assert.deepEqual(distinct, [3, 6, 9, 6, 3]);
+  });
+
+  /**
+   * Applies `times` (one row each) to one entity through the compiled and the general path, the
+   * arrays equal after every event; returns the compiled runtime and the entity's final numbers.
+   */
+  function sameAsGeneral(specs: readonly AggregationSpec[], times: readonly number[], row: (i: number) => Row): { rt: TableRuntime; nums: number[] } {
+    const rt = new TableRuntime(specs);
+    const general = new TableRuntime(specs, undefined, { compiled: false });
+    let c = rt.cursor(rt.newNums(times[0]!));
+    let g = general.cursor(general.newNums(times[0]!));
+    times.forEach((t, i) => {
+      rt.apply(c, row(i), t);
+      general.apply(g, row(i), t);
+      assert.deepEqual(bits(c.nums), bits(g.nums), `event ${i} at ${t}`);
+      c = rt.cursor(c.nums);
+      g = general.cursor(g.nums);
+    });
+    return { rt, nums: c.nums };
+  }
+
+  it("counts events before 1970 (bucket −1 is a bucket like any other) and skips the windows of a NaN time, as the general path does", () => {
+    const specs = [compile("count"), compile("count", { window: "1h" }), compile("sum", { field: "amt", window: "1d", interval: "1h" })];
+    sameAsGeneral(specs, [-100_000, -1, -1, -B - 1, 1000, NaN, 2000], () => ({ amt: 1 }));
+    sameAsGeneral(specs, [-1, -1, NaN, -1], () => ({ amt: 1 }));
+  });
+
+  it("grows rings up to their maximum and drops at the tiled boundary exactly as the general path does (dense streams)", () => {
+    // 1h window: an event every half bucket for two hours fills the ring to its 63 rows; the 1d/1h
+    // tiled window: an event every 20 minutes for 30 hours fills its ring to 24 tiles; each
+    // starting on a bucket / tile boundary, so the oldest readable bucket sits exactly at minLive.
+    const specs = [compile("count", { window: "1h" }), compile("sum", { field: "amt", window: "1d", interval: "1h" }), compile("max", { field: "amt", window: "1d" })];
+    const start = Math.ceil(T0 / H) * H;
+    const dense = sameAsGeneral(specs, Array.from({ length: 256 }, (_v, i) => start + (i * B) / 2), (i) => ({ amt: i }));
+    const slow = sameAsGeneral(specs, Array.from({ length: 90 }, (_v, i) => start + i * 20 * 60_000), (i) => ({ amt: i % 7 }));
+    const cap = (x: { rt: TableRuntime; nums: number[] }, gi: number): [number, number] => {
+      const g = x.rt.layout.groups[gi]!;
+      return [x.nums[g.header + RING_CAP]!, g.maxBuckets - 1];
+    };
+    const [c1h, max1h] = cap(dense, 1);
+    assert.equal(c1h, max1h, "the 1h ring reached its maximum");
+    const [ct, maxt] = cap(slow, 2);
+    assert.equal(ct, maxt, "the tiled ring reached its maximum");
   });
 
   it("applies every event exactly as the general path does, bit for bit, over random streams (rotations, drops, growth, clocks stepping back, one runtime across runs)", () => {
