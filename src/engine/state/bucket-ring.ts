@@ -79,6 +79,7 @@ export function bucketRow(e: Entity, L: TableLayout, gi: number, idx: number, mi
   return olderRow(e, L, gi, g, idx, minLive);
 }
 
+/** The hot row (and its object states) moves into the ring for bucket idx; hot-path.ts compiles the same steps. */
 function rotate(e: Entity, L: TableLayout, gi: number, g: GroupLayout, idx: number, minLive: number): void {
   let a = e.nums;
   const hot = a[g.row]!;
@@ -144,7 +145,7 @@ function olderRow(e: Entity, L: TableLayout, gi: number, g: GroupLayout, idx: nu
   return r;
 }
 
-/** Drops ring rows below minLive (oldest first). */
+/** Drops ring rows below minLive (oldest first); hot-path.ts compiles the same loop. */
 function dropExpired(e: Entity, L: TableLayout, gi: number, g: GroupLayout, minLive: number): void {
   const a = e.nums;
   const h = g.header;

@@ -28,8 +28,8 @@ export type GroupUpdate = (gi: number, a: number[], r: number, xs: Float64Array,
  * code with the layout's offsets as constants; the arithmetic is the only implementation of it
  * (the general path runs the same statements per group, compileGroupUpdate), the ring move mirrors
  * bucket-ring.ts's `rotate`, `dropExpired` and `needsRoom` (and calls its `minLiveOf`, `nextCap`
- * and `growRings`) and is held to them by the property tests. Only numbers from the layout are written into the source,
- * each checked first: no name or string from a registration reaches it.
+ * and `growRings`) and is held to them by the property tests. Only numbers from the layout are
+ * written into the source, each checked first: no name or string from a registration reaches it.
  */
 export function compileHotPath(L: TableLayout): HotPath {
   const src: string[] = ["var a = e.nums, b = 0, grow = false;"];
