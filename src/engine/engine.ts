@@ -10,7 +10,7 @@ import { snapshotError } from "../errors/snapshot-fields.ts";
 import { DedupeCache } from "./state/dedupe.ts";
 import type { FeatureInfo } from "./state/feature-runtime.ts";
 import { readKey } from "./state/keys.ts";
-import { checkPushFields, checkPushShape } from "./state/push-validation.ts";
+import { acceptsPush, checkPushFields, checkPushShape } from "./state/push-validation.ts";
 import { TableState } from "./state/table-state.ts";
 import type { Row, Value } from "./types.ts";
 
@@ -258,10 +258,16 @@ export class Engine {
   /** Validates a push (beava §4.2 steps 2–7). Pure: nothing changes until applyPush. */
   preparePush(ws: string, event: string, data: unknown, now: number): PreparedPush {
     const w = this.ws(ws);
-    const row = checkPushShape(event, data);
     const ev = w.registry.events.get(event);
-    if (ev === undefined) throw new TesseraError("event_not_found", `event_not_found: ${JSON.stringify(event)} is not a registered event`);
-    checkPushFields(ev, row);
+    let row: Row;
+    if (ev !== undefined && acceptsPush(ev, data)) {
+      row = data;
+    } else {
+      // Something may be wrong: the steps in their order name the first error.
+      row = checkPushShape(event, data);
+      if (ev === undefined) throw new TesseraError("event_not_found", `event_not_found: ${JSON.stringify(event)} is not a registered event`);
+      checkPushFields(ev, row);
+    }
     if (ev.dedupeKey !== undefined) {
       const v = row[ev.dedupeKey];
       if (v !== undefined && v !== null) {

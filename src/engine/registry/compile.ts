@@ -1,3 +1,4 @@
+import { hasControlChar } from "../control-chars.ts";
 import { wireTypeToValueType, typeEquals, type Schema, type ValueType } from "../types.ts";
 import type { AggregationSpecLike, RegistryDeps } from "./deps.ts";
 import type {
@@ -134,7 +135,7 @@ class Compiler<A extends AggregationSpecLike> {
       name: d.name,
       fields,
       wireTypes,
-      pushChecks: new Map(d.fields.map(([name, t]) => [name, schema.optional.has(name) ? null : t])),
+      pushChecks: new Map(d.fields.filter(([name]) => !hasControlChar(name)).map(([name, t]) => [name, schema.optional.has(name) ? null : t])),
       requiredCount: fields.length - schema.optional.size,
       schema,
       dedupeKey: d.dedupeKey,

@@ -104,7 +104,10 @@ export interface CompiledEvent {
   /** Declared order, with wire and engine types. */
   readonly fields: readonly { readonly name: string; readonly wireType: WireType; readonly type: ValueType }[];
   readonly wireTypes: ReadonlyMap<string, WireType>;
-  /** Every field: its wire type when required (type-checked on push), null when optional. */
+  /**
+   * Every field whose name has no control character (a push naming one takes the ordered checks,
+   * which refuse it): its wire type when required (type-checked on push), null when optional.
+   */
   readonly pushChecks: ReadonlyMap<string, WireType | null>;
   /** How many fields are required. */
   readonly requiredCount: number;

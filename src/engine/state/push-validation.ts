@@ -1,4 +1,5 @@
 import { TesseraError } from "../../errors/tessera-error.ts";
+import { hasControlChar } from "../control-chars.ts";
 import type { CompiledEvent } from "../registry/index.ts";
 import type { Row, WireType } from "../types.ts";
 
@@ -17,25 +18,8 @@ import type { Row, WireType } from "../types.ts";
  * Data nested deeper than MAX_NESTING is invalid_event (checked with step 3).
  */
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /** Deepest nesting of lists and maps inside an event's data. */
 export const MAX_NESTING = 64;
-
-/**
- * Whether s contains a control character. Runs on every push for every field name and string
- * value: for the short strings these usually are, a loop over the char codes is several times
- * cheaper than a RegExp call.
- */
-function hasControlChar(s: string): boolean {
-  if (s.length > 64) return CONTROL.test(s);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
-}
 
 function hasControl(v: unknown, depth: number): boolean {
   if (typeof v === "string") return hasControlChar(v);
@@ -52,6 +36,29 @@ function hasControl(v: unknown, depth: number): boolean {
     if (hasControlChar(k) || hasControl((v as Record<string, unknown>)[k], depth + 1)) return true;
   }
   return false;
+}
+
+/**
+ * Steps 2–6 in one pass, for the usual push: `data` an object whose every key is a field of the
+ * registered event `ev` (its pushChecks: names free of control characters), no control character
+ * in any value, every required field present and type-compatible. True: the push is valid. False:
+ * some step may fail, and checkPushShape then checkPushFields name the first error in the steps'
+ * order. (A nesting deeper than MAX_NESTING throws here as it would there: every earlier key passed.)
+ */
+export function acceptsPush(ev: CompiledEvent, data: unknown): data is Row {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  const checks = ev.pushChecks;
+  let required = 0;
+  for (const k in data) {
+    const t = checks.get(k);
+    if (t === undefined) return false;
+    const v = (data as Row)[k];
+    if (typeof v === "string" ? hasControlChar(v) : typeof v === "object" && v !== null && hasControl(v, 1)) return false;
+    if (t === null) continue;
+    if (v === undefined || v === null || !compatible(t, v)) return false;
+    required++;
+  }
+  return required === ev.requiredCount;
 }
 
 /** Steps 2–3: the payload shape, before the event is looked up. */

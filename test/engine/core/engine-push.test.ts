@@ -16,6 +16,14 @@ describe("push validation (beava §4.2)", () => {
     assert.equal(codeOf(prep({ user: "a", amt: 1, meta: ["\u0085"] })), "control_character_in_string");
     assert.equal(codeOf(prep({ user: "a" }, "nope\u0001")), "control_character_in_string");
   });
+  it("a schema field whose name holds a control character is refused like any other (step 3 first)", () => {
+    const odd = engineWith([{ kind: "event", name: "odd", schema: { fields: { "a\tb": "str", c: "f64" }, optional_fields: ["a\tb"] } }]);
+    assert.equal(codeOf(() => odd.preparePush("prod", "odd", { "a\tb": "x", c: 1 }, T0)), "control_character_in_string");
+    assert.equal(odd.preparePush("prod", "odd", { c: 1 }, T0).kind, "apply");
+    // An unknown field before a control character in a value: step 3 wins, whatever the key order.
+    assert.equal(codeOf(prep({ extra: 1, user: "a\u0085", amt: 1 })), "control_character_in_string");
+    assert.equal(codeOf(prep({ user: "a", amt: "1", id: "\u0000" })), "control_character_in_string");
+  });
   it("control characters are exactly Unicode Cc (U+0000–U+001F, U+007F–U+009F), in short and long strings", () => {
     // Around the code points that bound Cc, at lengths on both sides of the short-string loop's limit.
     const unit = fc.oneof(fc.integer({ min: 0, max: 0x2f }), fc.integer({ min: 0x70, max: 0xaf }), fc.integer({ min: 0, max: 0xffff })).map((c) => String.fromCharCode(c));
@@ -23,11 +31,18 @@ describe("push validation (beava §4.2)", () => {
     // Short (the char-code loop) and long (the RegExp past 64), with and without control characters.
     const text = fc.oneof(fc.string({ unit, maxLength: 10 }), fc.string({ unit, minLength: 60, maxLength: 100 }), fc.string({ unit: clean, minLength: 60, maxLength: 100 }));
     fc.assert(
-      fc.property(text, fc.constantFrom("value", "key", "nested", "event"), (s, where) => {
+      fc.property(text, fc.constantFrom("value", "optional", "key", "top-level key", "nested", "event"), (s, where) => {
         // eslint-disable-next-line no-control-regex
         const control = /[\u0000-\u001f\u007f-\u009f]/.test(s);
-        const data = where === "value" ? { user: s, amt: 1 } : where === "key" ? { user: "a", amt: 1, meta: { [s]: 1 } } : where === "nested" ? { user: "a", amt: 1, meta: [[s]] } : { user: "a", amt: 1 };
-        const want = control ? "control_character_in_string" : where === "event" && s !== "" ? "event_not_found" : "no error";
+        const top = where === "top-level key" && !["user", "merchant", "amt", "n", "ok", "meta", "id"].includes(s);
+        const data =
+          where === "value" ? { user: s, amt: 1 }
+          : where === "optional" ? { user: "a", amt: 1, id: s }
+          : where === "key" ? { user: "a", amt: 1, meta: { [s]: 1 } }
+          : where === "top-level key" ? { ...(top ? { [s]: 1 } : {}), user: "a", amt: 1 }
+          : where === "nested" ? { user: "a", amt: 1, meta: [[s]] }
+          : { user: "a", amt: 1 };
+        const want = control ? "control_character_in_string" : where === "event" && s !== "" ? "event_not_found" : top ? "unknown_field_v0" : "no error";
         assert.equal(codeOf(prep(data, where === "event" ? `txn${s}` : "txn")), want, JSON.stringify(s));
       }),
       { numRuns: 2000 },
