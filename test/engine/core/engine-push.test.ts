@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { checkPushFields, checkPushShape } from "../../../src/engine/state/push-validation.ts";
 import { codeOf, engineWith, push, register, row, T0, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
 
 describe("push validation (beava §4.2)", () => {
@@ -96,6 +97,50 @@ describe("push validation (beava §4.2)", () => {
     for (const o of ["no error ", "unknown_field_v0 extra", "unknown_field_event_time_v0 event_time", "invalid_event s", "invalid_event f", "invalid_event i", "invalid_event b", "invalid_event j"]) {
       assert.ok(seen.has(o), `never reached: ${o}`);
     }
+  });
+  it("the one-pass check accepts and refuses exactly as the steps in their order do (random payloads)", () => {
+    // The ordered steps, written out from their parts: what preparePush ran for every push before.
+    const odd = engineWith([TXN_EVENT, { kind: "event", name: "req", schema: { fields: { "r\u0085": "i64", c: "str" } } }]);
+    const ordered = (event: string, data: unknown): string => {
+      try {
+        const row = checkPushShape(event, data);
+        const ev = odd.registry("prod").events.get(event);
+        if (ev === undefined) return "event_not_found ";
+        checkPushFields(ev, row);
+        return "no error";
+      } catch (err) {
+        return `${(err as { code: string }).code} ${(err as { details?: { field?: string } }).details?.field ?? ""}`;
+      }
+    };
+    const now = (event: string, data: unknown): string => {
+      try {
+        odd.preparePush("prod", event, data, T0);
+        return "no error";
+      } catch (err) {
+        return `${(err as { code: string }).code} ${(err as { details?: { field?: string } }).details?.field ?? ""}`;
+      }
+    };
+    const nested = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : [nested(depth - 1, leaf)]);
+    const value = fc.oneof(
+      fc.constantFrom<unknown>("u", "", "a\tb", "\u0085", "z".repeat(70) + "\u0001", 1, -0, NaN, true, null, undefined, {}, [1]),
+      fc.tuple(fc.integer({ min: 62, max: 66 }), fc.constantFrom<unknown>(1, "\n")).map(([d, leaf]) => nested(d, leaf)),
+    );
+    const key = fc.constantFrom("user", "amt", "merchant", "n", "ok", "meta", "id", "c", "r\u0085", "extra", "event_time", "k\n");
+    const valid = { user: "u", amt: 1 };
+    const payload = fc.oneof(
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, 5, "x", [1]) },
+      { weight: 9, arbitrary: fc.tuple(fc.boolean(), fc.array(fc.tuple(key, value), { maxLength: 4 })).map(([base, kv]) => Object.assign(base ? { ...valid } : {}, Object.fromEntries(kv))) },
+    );
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.constantFrom("txn", "req", "nope", "txn\u0001"), payload, (event, data) => {
+        const want = ordered(event, data);
+        assert.equal(now(event, data), want, JSON.stringify(data));
+        seen.add(want === "no error" ? want : want.split(" ")[0]!);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const o of ["no error", "invalid_event", "control_character_in_string", "event_not_found", "unknown_field_v0", "unknown_field_event_time_v0"]) assert.ok(seen.has(o), `never reached: ${o}`);
   });
   it("event_not_found for unknown events and table names", () => {
     assert.equal(codeOf(prep({ user: "a", amt: 1 }, "nope")), "event_not_found");
