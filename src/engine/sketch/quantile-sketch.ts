@@ -288,9 +288,14 @@ function sketchValueAt(s: QuantileSketch, k: number): number {
   return v < s.min ? s.min : v > s.max ? s.max : v;
 }
 
-/** numpy's lerp, which is exact at both ends and monotone in t. */
+/**
+ * numpy's lerp, which is exact at both ends and monotone in t; except where b − a overflows
+ * (values of opposite signs near ±1.8e308), where numpy answers ±Infinity: the weighted sum
+ * cannot overflow there, so the answer stays between a and b.
+ */
 function lerp(a: number, b: number, t: number): number {
   const d = b - a;
+  if (d === Infinity) return a * (1 - t) + b * t;
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 

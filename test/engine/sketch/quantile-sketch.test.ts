@@ -15,7 +15,7 @@ import {
 } from "../../../src/engine/sketch/quantile-sketch.ts";
 import { normal, rng, type Rng } from "../../../bench/lib/random.ts";
 
-/** numpy.quantile(values, q, method="linear"). */
+/** numpy.quantile(values, q, method="linear"), without its overflow between opposite-sign extremes. */
 function numpyLinear(sorted: readonly number[], q: number): number {
   const r = q * (sorted.length - 1);
   const f = Math.floor(r);
@@ -23,6 +23,7 @@ function numpyLinear(sorted: readonly number[], q: number): number {
   if (t === 0) return sorted[f];
   const a = sorted[f];
   const d = sorted[f + 1] - a;
+  if (d === Infinity) return a * (1 - t) + sorted[f + 1] * t;
   return t >= 0.5 ? sorted[f + 1] - d * (1 - t) : a + d * t;
 }
 
@@ -162,6 +163,15 @@ describe("quantile sketch", () => {
       assert.deepEqual(QS.map((q) => quantileQuery(from, q)), fromBefore, "merge must not modify `from`");
     }
     assert.throws(() => quantileMerge(quantileCreate(), quantileCreate({ alpha: 0.02 })), RangeError);
+  });
+
+  it("answers between the values around the rank when their difference overflows (opposite-sign extremes)", () => {
+    for (const options of [undefined, { exactCapacity: 0, maxBuckets: 4 }]) {
+      const s = sketchOf([-8.98128139290624e292, 1.797693134862315e308], options);
+      const got = quantileQuery(s, 0.001) as number;
+      assert.ok(Number.isFinite(got), String(got));
+      assertWithinGuarantee(s, [-8.98128139290624e292, 1.797693134862315e308], "extremes");
+    }
   });
 
   it("property: merge equals the concatenated stream and the guarantee holds, under heavy collapsing", () => {
