@@ -6,9 +6,9 @@
  * entity) or loaded (it took the stream already and now takes it again one stream span later: no
  * new entity) — the stream's pushes prepared (preparePush, timed separately), then applyPush over
  * all of them (the engine's state update: what the target is about). Baseline ("floor") in the
- * same run, alternated with the engine round by round: the
- * same events as a bare Map<string, Float64Array> update, per table one lookup of the event's key
- * and +1 on as many numbers as the table has features. Reports medians over ROUNDS rounds (after
+ * same run, alternated with the engine round by round: the same events as a bare
+ * Map<string, Float64Array> update, per table one lookup of the event's key and +1 on as many
+ * numbers as the table has features. Reports medians over ROUNDS rounds (after
  * one warm-up round of each) and the engine/floor ratio of the medians. With --expose-gc each
  * round starts after a full GC.
  *
@@ -50,13 +50,10 @@ function bench(name: string, nodes: unknown[], tables: readonly FloorTable[], s:
 
 // 1 event per 10 ms: 500k events span ~83 min, so windows slide and buckets rotate.
 const s = stream(N, ENTITIES, 10);
+const twelve = [EVENT, table("user_txn", "user", JSON.parse(JSON.stringify(twelveFeatures())))];
+const fraud = fraudNodes();
 for (const start of STARTS) {
-  if (ONLY === undefined || ONLY === "twelve") {
-    bench("12-feature table", [EVENT, table("user_txn", "user", JSON.parse(JSON.stringify(twelveFeatures())))], [{ key: "user", features: 12 }], s, start);
-  }
-  if (ONLY === undefined || ONLY === "fraud") {
-    const fraud = fraudNodes();
-    bench("fraud pipeline", fraud, floorTables(fraud), s, start);
-  }
+  if (ONLY === undefined || ONLY === "twelve") bench("12-feature table", twelve, [{ key: "user", features: 12 }], s, start);
+  if (ONLY === undefined || ONLY === "fraud") bench("fraud pipeline", fraud, floorTables(fraud), s, start);
 }
 console.log(`node ${process.version}, ${process.arch}; medians of ${ROUNDS} rounds (engine and floor alternated) after one warm-up round each${typeof (globalThis as { gc?: unknown }).gc === "function" ? ", a full GC before each round" : " (no --expose-gc: rounds also pay for earlier rounds' garbage)"}`);

@@ -88,7 +88,8 @@ export function applyRound(nodes: unknown[], s: Stream, start: Start = "fresh"):
   let shift = 0;
   if (start === "loaded") {
     for (let i = 0; i < n; i++) e.applyPush(commands[i], i, s.times[i]!);
-    shift = s.times[n - 1]! - s.times[0]! + 10;
+    // The whole span plus one event gap: the replay continues where the stream ended.
+    shift = s.times[n - 1]! - s.times[0]! + (s.times[1]! - s.times[0]!);
     settle();
   }
   t = process.hrtime.bigint();

@@ -197,7 +197,7 @@ function growRing(e: Entity, L: TableLayout, gi: number, cap: number): void {
  */
 export function growRings(e: Entity, L: TableLayout, caps: Float64Array): void {
   // Header numbers are small integers kept as doubles: `| 0` lets the copy loops index with int32
-  // arithmetic (~15 % faster per call than float indices, bench: 270-number entities).
+  // arithmetic (callgrind, 12-feature table at 100k keys: 588 → 532 instructions per event here).
   const a = e.nums;
   const groups = L.groups;
   const base = L.ringsBase;
