@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { checkPushFields, checkPushShape } from "../../../src/engine/state/push-validation.ts";
+import { TesseraError } from "../../../src/errors/tessera-error.ts";
 import { codeOf, engineWith, push, register, row, T0, TXN_EVENT, USER_TXN } from "./engine-fixture.ts";
 
 describe("push validation (beava §4.2)", () => {
@@ -101,25 +102,23 @@ describe("push validation (beava §4.2)", () => {
   it("the one-pass check accepts and refuses exactly as the steps in their order do (random payloads)", () => {
     // The ordered steps, written out from their parts: what preparePush ran for every push before.
     const odd = engineWith([TXN_EVENT, { kind: "event", name: "req", schema: { fields: { "r\u0085": "i64", c: "str" } } }]);
-    const ordered = (event: string, data: unknown): string => {
+    /** "no error", or the thrown error's code and field. */
+    const outcome = (f: () => void): string => {
       try {
+        f();
+        return "no error";
+      } catch (err) {
+        return `${(err as { code: string }).code} ${(err as { details?: { field?: string } }).details?.field ?? ""}`;
+      }
+    };
+    const ordered = (event: string, data: unknown): string =>
+      outcome(() => {
         const row = checkPushShape(event, data);
         const ev = odd.registry("prod").events.get(event);
-        if (ev === undefined) return "event_not_found ";
+        if (ev === undefined) throw new TesseraError("event_not_found", "step 4");
         checkPushFields(ev, row);
-        return "no error";
-      } catch (err) {
-        return `${(err as { code: string }).code} ${(err as { details?: { field?: string } }).details?.field ?? ""}`;
-      }
-    };
-    const now = (event: string, data: unknown): string => {
-      try {
-        odd.preparePush("prod", event, data, T0);
-        return "no error";
-      } catch (err) {
-        return `${(err as { code: string }).code} ${(err as { details?: { field?: string } }).details?.field ?? ""}`;
-      }
-    };
+      });
+    const now = (event: string, data: unknown): string => outcome(() => odd.preparePush("prod", event, data, T0));
     const nested = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : [nested(depth - 1, leaf)]);
     const value = fc.oneof(
       fc.constantFrom<unknown>("u", "", "a\tb", "\u0085", "z".repeat(70) + "\u0001", 1, -0, NaN, true, null, undefined, {}, [1]),

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "../../../src/engine/state/accumulators.ts";
 import type { AggregationSpec } from "../../../src/engine/aggregate/catalogue.ts";
-import { LIFETIME_BASE, RING_CAP, RING_LEN } from "../../../src/engine/state/layout.ts";
-import type { Row } from "../../../src/engine/types.ts";
-import type { GroupLayout } from "../../../src/engine/state/layout.ts";
-import { compileGroupUpdate, compileHotPath } from "../../../src/engine/state/hot-path.ts";
+import { ACC_COUNT, ACC_MAX, ACC_MIN, ACC_MOMENTS, ACC_RATIO, ACC_SUM } from "../../../src/engine/state/accumulators.ts";
 import { Entity } from "../../../src/engine/state/entity.ts";
+import { compileGroupUpdate, compileHotPath } from "../../../src/engine/state/hot-path.ts";
+import { LIFETIME_BASE, RING_CAP, RING_LEN } from "../../../src/engine/state/layout.ts";
+import type { GroupLayout } from "../../../src/engine/state/layout.ts";
 import { TableRuntime } from "../../../src/engine/state/table-runtime.ts";
+import type { Row, Value } from "../../../src/engine/types.ts";
 import { compile, T0 } from "./helpers.ts";
 
 /**
@@ -72,12 +72,62 @@ const B = H / 64;
 const bits = (a: readonly number[]): string[] => a.map((x) => (Object.is(x, -0) ? "-0" : String(x)));
 
 /** A table with a lifetime, a 1h window and a 1d / 1h tiled window only touched by `amt > 5`. */
+function threeGroups(): AggregationSpec[] {
+  return [compile("sum", { field: "amt" }), compile("std", { field: "amt", window: "1h" }), compile("count", { window: "1d", interval: "1h", where: "amt > 5" })];
+}
+
 function runtime(): TableRuntime {
-  return new TableRuntime([
-    compile("sum", { field: "amt" }),
-    compile("std", { field: "amt", window: "1h" }),
-    compile("count", { window: "1d", interval: "1h", where: "amt > 5" }),
-  ]);
+  return new TableRuntime(threeGroups());
+}
+
+/**
+ * One entity applied through a runtime with the compiled path and through one with the general
+ * path only (`compiled: false`), their numbers compared bit for bit after every event.
+ */
+class Twin {
+  readonly compiled: TableRuntime;
+  readonly general: TableRuntime;
+  private c!: Entity;
+  private g!: Entity;
+
+  constructor(specs: readonly AggregationSpec[], t0: number) {
+    this.compiled = new TableRuntime(specs);
+    this.general = new TableRuntime(specs, undefined, { compiled: false });
+    this.reset(t0);
+  }
+
+  /** A new entity on both sides (the runtimes, and their object pools, are kept). */
+  reset(t0: number): void {
+    if (this.c !== undefined) {
+      this.compiled.release(this.c.nums);
+      this.general.release(this.g.nums);
+    }
+    this.c = this.compiled.cursor(this.compiled.newNums(t0));
+    this.g = this.general.cursor(this.general.newNums(t0));
+  }
+
+  /** The compiled side's numbers. */
+  get nums(): number[] {
+    return this.c.nums;
+  }
+
+  apply(row: Row, t: number): void {
+    this.compiled.apply(this.c, row, t);
+    this.general.apply(this.g, row, t);
+    assert.deepEqual(bits(this.c.nums), bits(this.g.nums), `after the event at ${t}`);
+    this.c = this.compiled.cursor(this.c.nums);
+    this.g = this.general.cursor(this.g.nums);
+  }
+
+  /** Every feature read at t on both sides, asserted equal (object states compared through what they serve). */
+  reads(t: number): Value[] {
+    this.compiled.beginRead();
+    this.general.beginRead();
+    const features = this.compiled.layout.features.map((_f, i) => i);
+    const got = features.map((f) => this.compiled.read(this.c, f, t, undefined));
+    assert.deepEqual(got, features.map((f) => this.general.read(this.g, f, t, undefined)), `reads at ${t}`);
+    return got;
+  }
 }
 
 /** Ring length of group gi. */
@@ -114,26 +164,18 @@ describe("hot path (the usual event, compiled per layout)", () => {
   });
 
   it("drops exactly the rows no read can include any more: the boundary bucket stays", () => {
-    const rt = runtime();
-    const general = new TableRuntime(rt.layout.features.map((f) => f.spec), undefined, { compiled: false });
-    const hot = compileHotPath(rt.layout);
-    const c = rt.cursor(rt.newNums(T0));
-    const g = general.cursor(general.newNums(T0));
-    for (const t of [T0, T0 + B, T0 + 2 * B]) {
-      rt.apply(c, { amt: 1 }, t);
-      general.apply(g, { amt: 1 }, t);
-    }
+    const twin = new Twin(threeGroups(), T0);
+    const hot = compileHotPath(twin.compiled.layout);
+    for (const t of [T0, T0 + B, T0 + 2 * B]) twin.apply({ amt: 1 }, t);
     // The 1h ring holds the buckets of T0 and T0 + B. At t the first readable bucket is the second.
     const first = Math.floor(T0 / B);
     const t = first * B + H;
     assert.equal(Math.floor((t - H) / B) + 1, first + 1);
-    const probe = new Entity([...c.nums], null);
+    const probe = new Entity([...twin.nums], null);
     assert.equal(hot(probe, Float64Array.of(1), Uint8Array.of(0), t), true);
-    rt.apply(c, { amt: 1 }, t);
-    general.apply(g, { amt: 1 }, t);
-    assert.deepEqual(bits(probe.nums), bits(c.nums));
-    assert.deepEqual(bits(c.nums), bits(g.nums));
-    assert.equal(ringLen(rt, c.nums, 1), 2, "T0 dropped, T0 + B kept, T0 + 2B retired into the ring");
+    twin.apply({ amt: 1 }, t);
+    assert.deepEqual(bits(probe.nums), bits(twin.nums));
+    assert.equal(ringLen(twin.compiled, twin.nums, 1), 2, "T0 dropped, T0 + B kept, T0 + 2B retired into the ring");
   });
 
   it("does not wait for a window the event does not touch (its `where` unmatched)", () => {
@@ -149,60 +191,37 @@ describe("hot path (the usual event, compiled per layout)", () => {
   });
 
   it("moves a window's object states with its rows: to the ring, and out when they expire", () => {
-    const specs = [compile("count", { window: "1h" }), compile("n_unique", { field: "s", window: "1h" })];
-    const rt = new TableRuntime(specs);
-    const general = new TableRuntime(specs, undefined, { compiled: false });
-    const hot = compileHotPath(rt.layout);
-    const xs = new Float64Array(rt.layout.inputs.length);
-    const ms = new Uint8Array(rt.layout.wheres.length);
-    let c = rt.cursor(rt.newNums(T0));
-    let g = general.cursor(general.newNums(T0));
+    const twin = new Twin([compile("count", { window: "1h" }), compile("n_unique", { field: "s", window: "1h" })], T0);
+    const L = twin.compiled.layout;
+    const hot = compileHotPath(L);
+    const xs = new Float64Array(L.inputs.length);
+    const ms = new Uint8Array(L.wheres.length);
     // Three values per bucket, different in each: past the two inline numbers, so each bucket
     // holds an object state, and a read sees every bucket's own values.
     const times = [T0, T0 + B, T0 + 2 * B, T0 + H + B, T0 + 3 * H];
     const distinct: unknown[] = [];
     for (const t of times) {
       for (const s of ["a", "b", "c"].map((x) => `${x}${t}`)) {
-        const probe = new Entity([...c.nums], null);
-        assert.equal(hot(probe, xs, ms, t), true, `compiled at +${t - T0}`);
-        rt.apply(c, { s }, t);
-        general.apply(g, { s }, t);
-        c = rt.cursor(c.nums);
-        g = general.cursor(g.nums);
+        assert.equal(hot(new Entity([...twin.nums], null), xs, ms, t), true, `compiled at +${t - T0}`);
+        twin.apply({ s }, t);
       }
-      assert.deepEqual(bits(c.nums), bits(g.nums));
-      rt.beginRead();
-      general.beginRead();
-      assert.deepEqual([rt.read(c, 0, t, undefined), rt.read(c, 1, t, undefined)], [general.read(g, 0, t, undefined), general.read(g, 1, t, undefined)], `reads at +${t - T0}`);
-      distinct.push(rt.read(c, 1, t, undefined));
+      distinct.push(twin.reads(t)[1]);
     }
     // The first three buckets within the hour, then (T0 + H + B) the one of T0 + 2B and the new one.
     assert.deepEqual(distinct, [3, 6, 9, 6, 3]);
   });
 
-  /**
-   * Applies `times` (one row each) to one entity through the compiled and the general path, the
-   * arrays equal after every event; returns the compiled runtime and the entity's final numbers.
-   */
-  function sameAsGeneral(specs: readonly AggregationSpec[], times: readonly number[], row: (i: number) => Row): { rt: TableRuntime; nums: number[] } {
-    const rt = new TableRuntime(specs);
-    const general = new TableRuntime(specs, undefined, { compiled: false });
-    let c = rt.cursor(rt.newNums(times[0]!));
-    let g = general.cursor(general.newNums(times[0]!));
-    times.forEach((t, i) => {
-      rt.apply(c, row(i), t);
-      general.apply(g, row(i), t);
-      assert.deepEqual(bits(c.nums), bits(g.nums), `event ${i} at ${t}`);
-      c = rt.cursor(c.nums);
-      g = general.cursor(g.nums);
-    });
-    return { rt, nums: c.nums };
+  /** `times` (one row each) applied to a Twin of `specs`, which it returns. */
+  function twinOf(specs: readonly AggregationSpec[], times: readonly number[], row: (i: number) => Row): Twin {
+    const twin = new Twin(specs, times[0]!);
+    times.forEach((t, i) => twin.apply(row(i), t));
+    return twin;
   }
 
   it("counts events before 1970 (bucket −1 is a bucket like any other) and skips the windows of a NaN time, as the general path does", () => {
     const specs = [compile("count"), compile("count", { window: "1h" }), compile("sum", { field: "amt", window: "1d", interval: "1h" })];
-    sameAsGeneral(specs, [-100_000, -1, -1, -B - 1, 1000, NaN, 2000], () => ({ amt: 1 }));
-    sameAsGeneral(specs, [-1, -1, NaN, -1], () => ({ amt: 1 }));
+    twinOf(specs, [-100_000, -1, -1, -B - 1, 1000, NaN, 2000], () => ({ amt: 1 }));
+    twinOf(specs, [-1, -1, NaN, -1], () => ({ amt: 1 }));
   });
 
   it("grows rings up to their maximum and drops at the tiled boundary exactly as the general path does (dense streams)", () => {
@@ -211,16 +230,14 @@ describe("hot path (the usual event, compiled per layout)", () => {
     // starting on a bucket / tile boundary, so the oldest readable bucket sits exactly at minLive.
     const specs = [compile("count", { window: "1h" }), compile("sum", { field: "amt", window: "1d", interval: "1h" }), compile("max", { field: "amt", window: "1d" })];
     const start = Math.ceil(T0 / H) * H;
-    const dense = sameAsGeneral(specs, Array.from({ length: 256 }, (_v, i) => start + (i * B) / 2), (i) => ({ amt: i }));
-    const slow = sameAsGeneral(specs, Array.from({ length: 90 }, (_v, i) => start + i * 20 * 60_000), (i) => ({ amt: i % 7 }));
-    const cap = (x: { rt: TableRuntime; nums: number[] }, gi: number): [number, number] => {
-      const g = x.rt.layout.groups[gi]!;
-      return [x.nums[g.header + RING_CAP]!, g.maxBuckets - 1];
+    const dense = twinOf(specs, Array.from({ length: 256 }, (_v, i) => start + (i * B) / 2), (i) => ({ amt: i }));
+    const slow = twinOf(specs, Array.from({ length: 90 }, (_v, i) => start + i * 20 * 60_000), (i) => ({ amt: i % 7 }));
+    const atMaximum = (twin: Twin, gi: number): void => {
+      const g = twin.compiled.layout.groups[gi]!;
+      assert.equal(twin.nums[g.header + RING_CAP], g.maxBuckets - 1, `group ${gi}'s ring reached its maximum`);
     };
-    const [c1h, max1h] = cap(dense, 1);
-    assert.equal(c1h, max1h, "the 1h ring reached its maximum");
-    const [ct, maxt] = cap(slow, 2);
-    assert.equal(ct, maxt, "the tiled ring reached its maximum");
+    atMaximum(dense, 1);
+    atMaximum(slow, 2);
   });
 
   it("applies every event exactly as the general path does, bit for bit, over random streams (rotations, drops, growth, clocks stepping back, one runtime across runs)", () => {
@@ -237,9 +254,8 @@ describe("hot path (the usual event, compiled per layout)", () => {
       compile("n_unique", { field: "s", window: "10m", where: "b" }),
       compile("quantile", { field: "amt", window: "1h" }),
     ];
-    const compiled = new TableRuntime(specs);
-    const general = new TableRuntime(specs, undefined, { compiled: false });
-    const L = compiled.layout;
+    const twin = new Twin(specs, T0);
+    const L = twin.compiled.layout;
     const hot = compileHotPath(L);
     const seen = { same: 0, rotated: 0, grown: 0, dropped: 0, refused: 0 };
     const num = fc.oneof(fc.double(), fc.constantFrom(NaN, -0, 0, 1e308, -1e308, 5, 6));
@@ -253,13 +269,12 @@ describe("hot path (the usual event, compiled per layout)", () => {
     const dt = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 1, B / 2, B, 2 * B) }, { weight: 4, arbitrary: fc.integer({ min: H / 2, max: 3 * H }) }, { weight: 1, arbitrary: fc.integer({ min: -2 * H, max: 0 }) });
     fc.assert(
       fc.property(fc.array(fc.tuple(event, dt), { minLength: 1, maxLength: 60 }), (events) => {
-        let c = compiled.cursor(compiled.newNums(T0));
-        let g = general.cursor(general.newNums(T0));
+        twin.reset(T0);
         let t = T0;
         for (const [row, d] of events) {
           t += d;
           // What the hot path does on its own: takes the event, or refuses it changing nothing.
-          const probe = new Entity([...c.nums], null);
+          const probe = new Entity([...twin.nums], null);
           const array = probe.nums;
           const xs = Float64Array.from(L.inputs, (inp) => (typeof row[inp.field as keyof typeof row] === "number" ? (row[inp.field as keyof typeof row] as number) : NaN));
           const ms = Uint8Array.from(L.wheres, (w) => (w(row) === true ? 1 : 0));
@@ -273,25 +288,12 @@ describe("hot path (the usual event, compiled per layout)", () => {
           } else {
             seen.refused++;
             assert.equal(probe.nums, array);
-            assert.deepEqual(bits(array), bits(c.nums));
+            assert.deepEqual(bits(array), bits(twin.nums));
           }
-          compiled.apply(c, row, t);
-          general.apply(g, row, t);
-          assert.deepEqual(bits(c.nums), bits(g.nums), `after the event at +${t - T0}`);
-          c = compiled.cursor(c.nums);
-          g = general.cursor(g.nums);
-          // Object states compared through what they serve: every feature read now and later, as
-          // older buckets leave the windows (a state left in the wrong row shows then).
-          for (const later of [0, 6 * 60_000, 59 * 60_000]) {
-            compiled.beginRead();
-            general.beginRead();
-            for (let f = 0; f < L.features.length; f++) {
-              assert.deepEqual(compiled.read(c, f, t + later, undefined), general.read(g, f, t + later, undefined), `feature ${f} at +${t - T0} read ${later} ms later`);
-            }
-          }
+          twin.apply(row, t);
+          // Read now and later, as older buckets leave the windows (a state left in the wrong row shows then).
+          for (const later of [0, 6 * 60_000, 59 * 60_000]) twin.reads(t + later);
         }
-        compiled.release(c.nums);
-        general.release(g.nums);
       }),
       { numRuns: 600 },
     );
